@@ -1,0 +1,40 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ConfigService } from '@nestjs/config';
+import { Logger } from 'nestjs-pino';
+import { BEARER_SCHEME } from './common/auth/auth.decorators';
+import { EnvironmentVariables } from './config/env.validation';
+import { parseTrustProxy } from './config/trust-proxy';
+
+/** OpenAPI tags, one per module. */
+export const API_TAGS = ['Users', 'Tokens', 'Keys', 'Relay', 'Prices', 'Usages', 'SSO Token Apps', 'Health'];
+
+/**
+ * Everything `main.ts` and the e2e app factory share: the pino logger, body parsers with the
+ * configured limit (JSON and forms, nested `a[b]=c` keys), `trust proxy`, Swagger UI at `/docs`
+ * (JSON at `/docs-json`) and shutdown hooks (SIGTERM drains in-flight requests, then closes the
+ * database). The app must be created with `{ bodyParser: false, bufferLogs: true }`.
+ */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<ConfigService<EnvironmentVariables, true>>(ConfigService);
+  app.useLogger(app.get(Logger));
+  const limit = config.get('BODY_LIMIT', { infer: true });
+  app.useBodyParser('json', { limit });
+  app.useBodyParser('urlencoded', { limit, extended: true });
+  app.set('trust proxy', parseTrustProxy(config.get('TRUST_PROXY', { infer: true })));
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+
+  const builder = new DocumentBuilder()
+    .setTitle('Tollgate')
+    .setDescription(
+      'Control plane for an LLM API gateway: users, API tokens with quotas and limits, upstream keys, ' +
+        'an OpenAI-compatible metering relay, usage reports and JWT SSO apps.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'user access token, session token, or (for /v1) an sk- API token' }, BEARER_SCHEME);
+  for (const tag of API_TAGS) builder.addTag(tag);
+  const document = SwaggerModule.createDocument(app, builder.build());
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

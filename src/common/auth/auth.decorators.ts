@@ -1,0 +1,38 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Principal } from './principal';
+
+export const AUTH_METADATA = 'tollgate:auth';
+export const BEARER_SCHEME = 'bearer';
+
+/** What a route needs; read by the global AuthGuard. */
+export interface AuthRequirement {
+  public?: boolean;
+  admin?: boolean;
+}
+
+/** The route needs no credentials (the relay's own token check, health, init). */
+export const Public = () => SetMetadata(AUTH_METADATA, { public: true } satisfies AuthRequirement);
+
+/**
+ * The route needs a valid user access token (`Authorization: Bearer <token>` or the bare token);
+ * with `{ admin: true }` also role admin (10) or root (100). 401 when missing/unknown, 403 when not admin.
+ * Routes under `/api/` also need the `New-Api-User` header to equal the caller's id (seed 000).
+ */
+export function Authenticated(options: { admin?: boolean; newApiUserHeader?: boolean } = {}) {
+  const decorators = [
+    SetMetadata(AUTH_METADATA, { admin: !!options.admin } satisfies AuthRequirement),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiUnauthorizedResponse({ description: 'missing, unknown or revoked access token' }),
+  ];
+  if (options.admin) decorators.push(ApiForbiddenResponse({ description: 'the caller is not an admin' }));
+  if (options.newApiUserHeader) {
+    decorators.push(ApiHeader({ name: 'New-Api-User', required: true, description: "the caller's user id (seed 000)", example: '1' }));
+  }
+  return applyDecorators(...decorators);
+}
+
+/** The authenticated {@link Principal}; only on routes that are not `@Public()`. */
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  return ctx.switchToHttp().getRequest().principal;
+});

@@ -1,0 +1,55 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AccessTokenResolver } from './access-token.resolver';
+import { AUTH_METADATA, AuthRequirement } from './auth.decorators';
+import { extractBearerToken } from './bearer-token';
+import { isAdmin, Principal } from './principal';
+
+/** new-api's `New-Api-User` refusals, in English (seed 000 marks the header required). */
+export const NEW_API_USER_MESSAGES = {
+  missing: 'no permission to perform this operation: New-Api-User header not provided',
+  malformed: 'no permission to perform this operation: New-Api-User header is malformed',
+  mismatch: 'no permission to perform this operation: New-Api-User does not match the logged-in user',
+} as const;
+
+/**
+ * The one global guard. Reads `@Public()` / `@Authenticated()` metadata (a route without
+ * either is treated as `@Authenticated()`), resolves the bearer credential to a
+ * {@link Principal} and puts it on `request.principal`.
+ * @throws UnauthorizedException (401) missing/unknown credential or a bad `New-Api-User` on `/api/*`
+ * @throws ForbiddenException (403) an admin route called by a common user
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly resolver: AccessTokenResolver,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? { admin: false };
+    if (requirement.public) return true;
+
+    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const token = extractBearerToken(request.headers.authorization);
+    if (!token) throw new UnauthorizedException('missing access token: send Authorization: Bearer <token>');
+    const principal = await this.resolver.resolve(token);
+    if (!principal) throw new UnauthorizedException('invalid or revoked access token');
+
+    if (request.path.startsWith('/api/')) this.checkNewApiUser(request.headers['new-api-user'], principal);
+    if (requirement.admin && !isAdmin(principal)) throw new ForbiddenException('admin role required');
+    request.principal = principal;
+    return true;
+  }
+
+  private checkNewApiUser(header: string | string[] | undefined, principal: Principal): void {
+    const value = Array.isArray(header) ? header[0] : header;
+    if (value === undefined || value.trim() === '') throw new UnauthorizedException(NEW_API_USER_MESSAGES.missing);
+    if (!/^\d+$/.test(value.trim())) throw new UnauthorizedException(NEW_API_USER_MESSAGES.malformed);
+    if (Number(value.trim()) !== principal.userId) throw new UnauthorizedException(NEW_API_USER_MESSAGES.mismatch);
+  }
+}

@@ -1,0 +1,26 @@
+/** Roles as new-api numbers them. */
+export enum Role {
+  Common = 1,
+  Admin = 10,
+  Root = 100,
+}
+
+/**
+ * Who is calling: resolved by the global {@link AuthGuard} from a user access token
+ * (or, later, a session token) and handed to controllers by `@CurrentUser()`.
+ */
+export interface Principal {
+  /** users.id */
+  userId: number;
+  name: string;
+  role: Role;
+  /** How the caller authenticated. */
+  via: 'user_token' | 'session';
+  /** sessions.id when `via` is `session`. */
+  sessionId?: number;
+}
+
+/** True for admin and root. */
+export function isAdmin(p: Pick<Principal, 'role'>): boolean {
+  return p.role >= Role.Admin;
+}

@@ -1,0 +1,88 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+
+/**
+ * Environment schema, validated once at start (`@nestjs/config` `validate`). Defaults live here.
+ * A bad value stops the start with one line naming the variable (see {@link validateEnv}).
+ */
+export class EnvironmentVariables {
+  /** `development`, `production` or `test`. In production `TOLLGATE_SECRET` is required. */
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  /** HTTP port. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Unset: embedded SQLite at ./data/tollgate.sqlite. `sqlite::memory:`, `sqlite:/path/file`, `mysql://user:pass@host:port/db`. */
+  @IsOptional()
+  @Matches(/^(sqlite::memory:|sqlite:.+|mysql:\/\/.+|mariadb:\/\/.+)$/, {
+    message: 'must be sqlite::memory:, sqlite:/path/file or mysql://user:pass@host:port/db',
+  })
+  DATABASE_URL?: string;
+
+  /** `redis://host:port/db`; enables cross-instance cache invalidation and shared replay guards. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Master key for keyed hashes and encryption at rest: at least 32 characters. */
+  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.TOLLGATE_SECRET !== undefined)
+  @IsString({ message: 'is required when NODE_ENV=production' })
+  @MinLength(32, { message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)' })
+  TOLLGATE_SECRET?: string;
+
+  /** pino level. */
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Express `trust proxy`: `false` (default), `true`, a hop count, or a comma list of addresses/CIDRs. */
+  @IsString()
+  TRUST_PROXY = 'false';
+
+  /** Maximum JSON/form body size, e.g. `2mb`. */
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must look like 2mb, 500kb or 1048576b' })
+  BODY_LIMIT = '2mb';
+
+  /** Maximum number of API tokens one user may hold. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MAX_TOKENS_PER_USER = 1000;
+}
+
+/**
+ * `@nestjs/config` validate hook: coerces and checks `raw`, returns the typed config.
+ * @throws Error with one line per bad variable: `Invalid environment: PORT must not be greater than 65535`.
+ */
+export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
+  const env = plainToInstance(EnvironmentVariables, cleaned, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const text = Object.values(e.constraints ?? {})[0] ?? 'is invalid';
+      const shown = e.property === 'TOLLGATE_SECRET' ? '' : ` (got ${JSON.stringify(e.value)})`;
+      return `${e.property} ${text.replace(new RegExp(`^${e.property} `), '')}${shown}`;
+    });
+    throw new Error(`Invalid environment: ${lines.join('; ')}`);
+  }
+  return env;
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/** The embedded default database file. */
+export const DEFAULT_SQLITE_FILE = resolve('data', 'tollgate.sqlite');
+
+/** True when `url` selects SQLite (unset, `sqlite::memory:` or `sqlite:/path`). */
+export function isEmbeddedDatabase(url?: string): boolean {
+  return !url || url.startsWith('sqlite:');
+}
+
+/**
+ * The one TypeORM options builder, shared by the app (`TypeOrmModule.forRootAsync`) and
+ * the CLI (`ormconfig.ts`). `url` is `DATABASE_URL`:
+ * unset → `./data/tollgate.sqlite` (created on first use), `sqlite::memory:`, `sqlite:/path/file`,
+ * or `mysql://user:pass@host:port/db` (MySQL/MariaDB through mysql2, times in UTC).
+ * Schema comes from migrations only: `synchronize` is always false.
+ */
+export function buildDataSourceOptions(url?: string): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (isEmbeddedDatabase(url)) {
+    const target = !url ? DEFAULT_SQLITE_FILE : url === 'sqlite::memory:' ? ':memory:' : url.slice('sqlite:'.length);
+    if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: target,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('busy_timeout = 5000');
+        db.pragma('foreign_keys = ON');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: 'mysql',
+    url: (url as string).replace(/^mariadb:/, 'mysql:'),
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    extra: { connectionLimit: 20 },
+  };
+}
