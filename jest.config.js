@@ -1,12 +1,22 @@
 /**
  * Jest projects: `unit` (specs next to the code) and `e2e` (supertest against the real
  * AppModule on SQLite, and on MariaDB too when TEST_DATABASE_URL is set).
+ *
+ * NestJS 12 and a few of its dependencies ship ESM only. Node 20 loads them in the app through
+ * require(esm), but Jest's own module loader does that only on Node >= 24.9, so here those
+ * packages are transpiled to CommonJS by ts-jest (cached after the first run).
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const ESM_ONLY = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', 'jose', 'load-esm', 'uid', '@tokenizer', 'openai', 'gpt-tokenizer'];
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
+  'node_modules/.+\.m?js$': '<rootDir>/test/support/esm-to-cjs.transformer.js',
+};
 const common = {
-  moduleFileExtensions: ['js', 'json', 'ts'],
+  moduleFileExtensions: ['js', 'mjs', 'json', 'ts'],
   testEnvironment: 'node',
   transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  testTimeout: 30000,
 };
 module.exports = {
   projects: [

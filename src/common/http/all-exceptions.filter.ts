@@ -12,6 +12,11 @@ interface ExpressBodyError {
 
 /** Status and client-safe message of any thrown value; 500 and a generic text for the unknown. */
 export function describeError(exception: unknown): { status: number; message: string; code?: string; known: boolean } {
+  if (exception instanceof HttpException && exception.cause && typeof exception.cause === 'object') {
+    const cause = exception.cause as ExpressBodyError;
+    if (cause.type === 'entity.parse.failed') return { status: 400, message: `malformed JSON body: ${cause.message}`, known: true };
+    if (cause.type === 'entity.too.large') return { status: 413, message: 'request body too large', known: true };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
