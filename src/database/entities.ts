@@ -1,4 +1,7 @@
+import { TokenEntity } from '../tokens/entities/token.entity';
+import { UsageDailyEntity } from '../usages/entities/usage-daily.entity';
+import { UsageRecordEntity } from '../usages/entities/usage-record.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity];
