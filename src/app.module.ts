@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthGuard } from './common/auth/auth.guard';
@@ -34,6 +35,8 @@ export class AppModule {
           useFactory: (config: ConfigService<EnvironmentVariables, true>) =>
             buildDataSourceOptions(config.get('DATABASE_URL', { infer: true })),
         }),
+        // Named limits; routes opt in with @UseGuards(ThrottlerGuard) + @Throttle({ <name>: {...} }).
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 600 }]),
         CommonModule,
         HealthModule,
         UsersModule,

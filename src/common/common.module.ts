@@ -2,9 +2,13 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../config/env.validation';
 import { resolveMasterKey } from '../config/master-key';
+import { InvalidationBus } from './cache/invalidation-bus';
 import { CryptoService } from './crypto/crypto.service';
 
-/** Global providers every domain module uses: {@link CryptoService} built from the master key. */
+/**
+ * Global providers every domain module uses: {@link CryptoService} built from the master key,
+ * and the {@link InvalidationBus} for in-memory caches (Redis pub/sub when `REDIS_URL` is set).
+ */
 @Global()
 @Module({
   providers: [
@@ -21,7 +25,12 @@ import { CryptoService } from './crypto/crypto.service';
         return new CryptoService(key.secret);
       },
     },
+    {
+      provide: InvalidationBus,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<EnvironmentVariables, true>) => new InvalidationBus(config.get('REDIS_URL', { infer: true })),
+    },
   ],
-  exports: [CryptoService],
+  exports: [CryptoService, InvalidationBus],
 })
 export class CommonModule {}

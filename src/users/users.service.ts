@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AccessTokenResolver } from '../common/auth/access-token.resolver';
 import { Principal, Role } from '../common/auth/principal';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -22,6 +23,7 @@ export class UsersService extends AccessTokenResolver {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly crypto: CryptoService,
+    private readonly bus: InvalidationBus,
   ) {
     super();
   }
@@ -102,6 +104,7 @@ export class UsersService extends AccessTokenResolver {
       if (isUniqueViolation(error)) throw new ConflictException(`name "${dto.name}" is already taken`);
       throw error;
     }
+    this.bus.publish({ topic: 'user', id: user.id });
     return toUserResponse(user);
   }
 
@@ -115,6 +118,7 @@ export class UsersService extends AccessTokenResolver {
     if (user.id === actor.userId) throw new ForbiddenException('you cannot delete yourself');
     this.assertMayManage(actor, user);
     await this.users.update({ id: user.id }, { isDelete: true, tokenHash: null, updatedAt: new Date() });
+    this.bus.publish({ topic: 'user', id: user.id });
   }
 
   /**
@@ -129,6 +133,7 @@ export class UsersService extends AccessTokenResolver {
     user.tokenHint = userTokenHint(token);
     user.updatedAt = new Date();
     await this.users.save(user);
+    this.bus.publish({ topic: 'user', id: user.id });
     return toUserResponse(user, token);
   }
 
