@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -45,7 +46,8 @@ export class EnvironmentVariables {
 
   /** Master key for keyed hashes and encryption at rest: at least 32 characters. */
   @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.TOLLGATE_SECRET !== undefined)
-  @IsString({ message: 'is required when NODE_ENV=production' })
+  @IsDefined({ message: 'is required when NODE_ENV=production' })
+  @IsString()
   @MinLength(32, { message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)' })
   TOLLGATE_SECRET?: string;
 
@@ -78,7 +80,8 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const text = Object.values(e.constraints ?? {})[0] ?? 'is invalid';
+      const constraints = e.constraints ?? {};
+      const text = constraints.isDefined ?? Object.values(constraints)[0] ?? 'is invalid';
       const shown = e.property === 'TOLLGATE_SECRET' ? '' : ` (got ${JSON.stringify(e.value)})`;
       return `${e.property} ${text.replace(new RegExp(`^${e.property} `), '')}${shown}`;
     });

@@ -24,32 +24,37 @@ export function redactUrl(url: string | undefined): string | undefined {
  * reaches a log line.
  */
 export function buildLoggerOptions(level: string): Params {
+  // Through process.stdout (looked up per line) rather than pino's own fd writer, so a test can capture every line.
+  const stdout = { write: (line: string) => process.stdout.write(line) };
   return {
-    pinoHttp: {
-      level,
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
+    pinoHttp: [
+      {
+        level,
+        genReqId: (req: IncomingMessage, res: ServerResponse) => {
+          const given = req.headers['x-request-id'];
+          const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+          res.setHeader('X-Request-Id', id);
+          return id;
+        },
+        customProps: (req: IncomingMessage) => {
+          const principal = (req as IncomingMessage & { principal?: { userId: number } }).principal;
+          return principal ? { userId: principal.userId } : {};
+        },
+        serializers: {
+          req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: redactUrl(req.url),
+            remoteAddress: req.remoteAddress,
+          }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        redact: {
+          paths: ['req.headers', 'res.headers', '*.authorization', '*.token', '*.key', '*.secret', '*.password'],
+          censor: '[REDACTED]',
+        },
       },
-      customProps: (req: IncomingMessage) => {
-        const principal = (req as IncomingMessage & { principal?: { userId: number } }).principal;
-        return principal ? { userId: principal.userId } : {};
-      },
-      serializers: {
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      redact: {
-        paths: ['req.headers', 'res.headers', '*.authorization', '*.token', '*.key', '*.secret', '*.password'],
-        censor: '[REDACTED]',
-      },
-    },
+      stdout,
+    ],
   };
 }

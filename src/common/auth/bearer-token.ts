@@ -6,6 +6,6 @@ export function extractBearerToken(header: string | string[] | undefined): strin
   const raw = Array.isArray(header) ? header[0] : header;
   if (!raw) return undefined;
   const trimmed = raw.trim();
-  const token = /^bearer\s+/i.test(trimmed) ? trimmed.replace(/^bearer\s+/i, '').trim() : trimmed;
+  const token = /^bearer(\s+|$)/i.test(trimmed) ? trimmed.replace(/^bearer/i, '').trim() : trimmed;
   return token.length > 0 ? token : undefined;
 }

@@ -61,6 +61,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(status).json(errorBody(routeFamilyOf(request.path), status, message, code));
+    const family = routeFamilyOf(request.path);
+    if (family === 'plain' && exception instanceof HttpException && typeof exception.getResponse() === 'object') {
+      response.status(status).json(exception.getResponse()); // e.g. terminus' readiness report
+      return;
+    }
+    response.status(status).json(errorBody(family, status, message, code));
   }
 }
