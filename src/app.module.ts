@@ -13,6 +13,7 @@ import { buildLoggerOptions } from './config/logger.options';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { UsersModule } from './users/users.module';
+import { UsagesModule } from './usages/usages.module';
 
 /**
  * The root module. `forRoot()` reads and validates `process.env` when called (at start, or
@@ -40,6 +41,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         UsersModule,
+        UsagesModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

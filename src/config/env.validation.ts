@@ -68,6 +68,12 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   MAX_TOKENS_PER_USER = 1000;
+
+  /** Days raw usage records are kept (issue 5); older ones are purged hourly in batches, daily rollups kept. 0 keeps them forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  USAGE_RETENTION_DAYS = 90;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { CreateUsers1763773200000 } from './migrations/1763773200000-create-users';
 import { CreateTokens1763773300000 } from './migrations/1763773300000-create-tokens';
 import { CreateUsages1763773400000 } from './migrations/1763773400000-create-usages';
+import { AddUsageUserCreatedIndex1763773410000 } from './migrations/1763773410000-add-usage-user-created-index';
 
 /** Every migration in order (classes, not globs, so ts-jest, ts-node and dist all load them). */
-export const MIGRATIONS = [CreateUsers1763773200000, CreateTokens1763773300000, CreateUsages1763773400000];
+export const MIGRATIONS = [CreateUsers1763773200000, CreateTokens1763773300000, CreateUsages1763773400000, AddUsageUserCreatedIndex1763773410000];

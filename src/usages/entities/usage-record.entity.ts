@@ -12,6 +12,7 @@ import { bigintNumber, decimalString } from '../../database/column-transformers'
 @Index('idx_usage_model_id', ['model', 'id'])
 @Index('idx_usage_status_id', ['statusCode', 'id'])
 @Index('idx_usage_created_at', ['createdAt'])
+@Index('idx_usage_user_created', ['userId', 'createdAt'])
 export class UsageRecordEntity {
   @PrimaryGeneratedColumn()
   id: number;

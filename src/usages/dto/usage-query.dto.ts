@@ -1,0 +1,116 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_MESSAGE = '$property must be a UTC date YYYY-MM-DD';
+
+/** `?from&to`: UTC dates, `from` inclusive, `to` exclusive; both missing = the current UTC month. */
+export class UsageRangeQueryDto {
+  /** First day, inclusive (UTC). Default: first day of the current month. */
+  @ApiPropertyOptional({ example: '2023-03-18' })
+  @IsOptional()
+  @IsString()
+  @Matches(DATE_PATTERN, { message: DATE_MESSAGE })
+  from?: string;
+
+  /** Day after the last, exclusive (UTC). Default: first day of the next month. At most 366 days after `from`. */
+  @ApiPropertyOptional({ example: '2023-04-18' })
+  @IsOptional()
+  @IsString()
+  @Matches(DATE_PATTERN, { message: DATE_MESSAGE })
+  to?: string;
+}
+
+/**
+ * `GET /1/usages`: the range, and (admins) one user. A common user passing another user's id gets 403.
+ */
+export class UsageSummaryQueryDto extends UsageRangeQueryDto {
+  /** Only this user (admins); common users may pass only their own id. */
+  @ApiPropertyOptional({ example: 2 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  user_id?: number;
+}
+
+/** `GET /1/usages/daily` filters. */
+export class UsageDailyQueryDto extends UsageSummaryQueryDto {
+  /** Only this API token. */
+  @ApiPropertyOptional({ example: 3 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  token_id?: number;
+
+  /** Only this model (exact name). */
+  @ApiPropertyOptional({ example: 'gpt-3.5-turbo' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  model?: string;
+}
+
+/**
+ * `GET /1/usages/logs`: filters, then keyset (`cursor` = the `nextCursor` of the previous page,
+ * records with a smaller id) or page (`p` from 1) pagination, newest first. `from`/`to` are optional here:
+ * without them the whole retained history is listed.
+ */
+export class UsageLogsQueryDto extends UsageDailyQueryDto {
+  /** HTTP status the client got (200, 429, 499, ...). */
+  @ApiPropertyOptional({ example: 200 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(599)
+  status?: number;
+
+  /** Page number from 1 (ignored when `cursor` is given). Deep pages cost an offset; prefer `cursor`. */
+  @ApiPropertyOptional({ example: 1, default: 1 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  p?: number;
+
+  /** Page size, 1..100 (default 20). */
+  @ApiPropertyOptional({ example: 20, default: 20 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  size?: number;
+
+  /** Records with an id below this one (the previous page's `nextCursor`). */
+  @ApiPropertyOptional({ example: 1234 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  cursor?: number;
+}
+
+/** `GET /1/usages/export` query: the `/logs` filters plus the format (only `csv`). */
+export class UsageExportQueryDto extends UsageDailyQueryDto {
+  @ApiPropertyOptional({ example: 'csv', default: 'csv', enum: ['csv'] })
+  @IsOptional()
+  @IsIn(['csv'])
+  format?: 'csv';
+
+  /** HTTP status the client got. */
+  @ApiPropertyOptional({ example: 200 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(599)
+  status?: number;
+}

@@ -1,0 +1,144 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { UsageRecordEntity } from '../entities/usage-record.entity';
+import { costToUnits, formatCost } from '../usage-cost';
+
+/** One user's usage over a range: seed 003's `GET /1/usages` element, exactly these three fields. */
+export class UserUsageDto {
+  /** USD, 6 decimals, rounded half up. */
+  @ApiProperty({ example: '0.000110' })
+  cost: string;
+
+  @ApiProperty({ example: 1 })
+  userId: number;
+
+  /** Total tokens (prompt + completion). */
+  @ApiProperty({ example: 55 })
+  totalUnit: number;
+}
+
+/** Usage of one UTC day and model (summed over tokens, and over users unless filtered). */
+export class DailyUsageDto {
+  @ApiProperty({ example: '2023-03-18' })
+  day: string;
+
+  @ApiProperty({ example: 'gpt-3.5-turbo' })
+  model: string;
+
+  @ApiProperty({ example: 1 })
+  requests: number;
+
+  @ApiProperty({ example: 40 })
+  promptTokens: number;
+
+  @ApiProperty({ example: 15 })
+  completionTokens: number;
+
+  @ApiProperty({ example: 55 })
+  totalTokens: number;
+
+  /** USD, 6 decimals, rounded half up. */
+  @ApiProperty({ example: '0.000110' })
+  cost: string;
+
+  /** Quota units charged (500,000 = 1 USD). */
+  @ApiProperty({ example: 55 })
+  quota: number;
+}
+
+/** One raw usage record (a relayed request). */
+export class UsageLogDto {
+  @ApiProperty({ example: 1234 })
+  id: number;
+
+  @ApiProperty({ example: 2 })
+  userId: number;
+
+  @ApiProperty({ example: 3 })
+  tokenId: number;
+
+  @ApiProperty({ example: 1, nullable: true, type: Number })
+  keyId: number | null;
+
+  @ApiProperty({ example: 'gpt-3.5-turbo' })
+  model: string;
+
+  @ApiProperty({ example: 40 })
+  promptTokens: number;
+
+  @ApiProperty({ example: 15 })
+  completionTokens: number;
+
+  @ApiProperty({ example: 55 })
+  totalTokens: number;
+
+  /** USD, 6 decimals, rounded half up. */
+  @ApiProperty({ example: '0.000110' })
+  cost: string;
+
+  /** USD, the stored 10 decimals. */
+  @ApiProperty({ example: '0.0001100000' })
+  costUsd: string;
+
+  /** Quota units charged (0 when refunded). */
+  @ApiProperty({ example: 55 })
+  quota: number;
+
+  @ApiProperty({ example: 200 })
+  statusCode: number;
+
+  @ApiProperty({ example: false })
+  isStream: boolean;
+
+  @ApiProperty({ example: 840 })
+  latencyMs: number;
+
+  @ApiProperty({ example: '203.0.113.7' })
+  ip: string;
+
+  @ApiProperty({ example: 'req-5f1c' })
+  requestId: string;
+
+  @ApiProperty({ example: '2023-03-18T10:15:00.000Z' })
+  createdAt: string;
+}
+
+/** A page of `/1/usages/logs`, newest first. */
+export class UsageLogPageDto {
+  @ApiProperty({ type: UsageLogDto, isArray: true })
+  items: UsageLogDto[];
+
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  @ApiPropertyOptional({ example: 1215, nullable: true, type: Number })
+  nextCursor: number | null;
+
+  /** The page number when paginating by `p`; null with `cursor`. */
+  @ApiPropertyOptional({ example: 1, nullable: true, type: Number })
+  page: number | null;
+
+  @ApiProperty({ example: 20 })
+  size: number;
+}
+
+/** Maps a record entity to its wire form. */
+export function toUsageLog(r: UsageRecordEntity): UsageLogDto {
+  const units = costToUnits(r.costUsd);
+  return {
+    id: r.id,
+    userId: r.userId,
+    tokenId: r.tokenId,
+    keyId: r.keyId,
+    model: r.model,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    totalTokens: r.totalTokens,
+    cost: formatCost(units),
+    costUsd: formatCost(units, 10),
+    quota: r.quota,
+    statusCode: r.statusCode,
+    isStream: Boolean(r.isStream),
+    latencyMs: r.latencyMs,
+    ip: r.ip,
+    requestId: r.requestId,
+    createdAt: r.createdAt.toISOString(),
+  };
+}

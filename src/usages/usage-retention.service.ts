@@ -1,0 +1,85 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { EnvironmentVariables } from '../config/env.validation';
+import { toSqlUtc } from './usage-range';
+
+/** Rows deleted per statement, so a purge never holds long locks. */
+export const PURGE_BATCH_SIZE = 5000;
+
+/** How often the purge runs. */
+export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Retention of raw usage records (issue 5): records older than `USAGE_RETENTION_DAYS` days
+ * (default 90; 0 keeps them forever) are deleted in batches of {@link PURGE_BATCH_SIZE} through the
+ * `created_at` index, hourly (an unref'd timer started at bootstrap, cleared at shutdown).
+ * The `usage_daily` rollups are kept, so `/1/usages` and `/daily` still cover purged days.
+ */
+@Injectable()
+export class UsageRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(UsageRetentionService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: ConfigService<EnvironmentVariables, true>,
+  ) {}
+
+  /** Retention in days; 0 means records are never purged. */
+  get retentionDays(): number {
+    return this.config.get('USAGE_RETENTION_DAYS', { infer: true });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.retentionDays <= 0) return;
+    this.timer = setInterval(() => {
+      this.purgeExpired().catch((err: Error) => this.logger.error(`usage retention purge failed: ${err.message}`));
+    }, PURGE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Deletes raw records with `created_at` before `now - USAGE_RETENTION_DAYS`, batch by batch until
+   * none is left; a purge already running is joined rather than doubled.
+   * @returns the number of records deleted (0 when retention is disabled).
+   */
+  purgeExpired(now = new Date()): Promise<number> {
+    if (this.retentionDays <= 0) return Promise.resolve(0);
+    this.running ??= this.purgeBefore(new Date(now.getTime() - this.retentionDays * DAY_MS)).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async purgeBefore(cutoff: Date): Promise<number> {
+    const sql =
+      this.dataSource.driver.options.type === 'mysql'
+        ? `DELETE FROM usage_records WHERE created_at < ? ORDER BY created_at LIMIT ${PURGE_BATCH_SIZE}`
+        : `DELETE FROM usage_records WHERE id IN (SELECT id FROM usage_records WHERE created_at < ? ORDER BY created_at LIMIT ${PURGE_BATCH_SIZE})`;
+    let total = 0;
+    for (;;) {
+      const runner = this.dataSource.createQueryRunner();
+      let affected: number;
+      try {
+        affected = (await runner.query(sql, [toSqlUtc(cutoff)], true)).affected ?? 0;
+      } finally {
+        await runner.release();
+      }
+      total += affected;
+      if (affected < PURGE_BATCH_SIZE) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (total > 0) this.logger.log(`purged ${total} usage records older than ${cutoff.toISOString()}`);
+    return total;
+  }
+}
