@@ -69,6 +69,12 @@ export class EnvironmentVariables {
   @Min(1)
   MAX_TOKENS_PER_USER = 1000;
 
+  /** Seconds a session token (SSO login, `POST /1/login`) stays valid (issue 6); default 12 h. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  SESSION_TTL = 43_200;
+
   /** Days raw usage records are kept (issue 5); older ones are purged hourly in batches, daily rollups kept. 0 keeps them forever. */
   @Transform(toInt)
   @IsInt()

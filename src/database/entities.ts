@@ -1,7 +1,9 @@
 import { TokenEntity } from '../tokens/entities/token.entity';
 import { UsageDailyEntity } from '../usages/entities/usage-daily.entity';
 import { UsageRecordEntity } from '../usages/entities/usage-record.entity';
+import { SsoAppEntity } from '../sso-apps/entities/sso-app.entity';
+import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, SessionEntity, SsoAppEntity];

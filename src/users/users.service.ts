@@ -1,4 +1,12 @@
-import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import bcrypt from 'bcryptjs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AccessTokenResolver } from '../common/auth/access-token.resolver';
@@ -8,11 +16,38 @@ import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
+import { LoginDto } from './dto/login.dto';
+import { SessionResponseDto, toSessionResponse } from './dto/session-response.dto';
 import { toUserResponse, UserResponseDto, userTokenHint } from './dto/user-response.dto';
-import { UserEntity } from './entities/user.entity';
+import { UserEntity, UserStatus } from './entities/user.entity';
+import { isSessionToken, SessionsService } from './sessions.service';
 
 /** The root user's fixed id and name (seed 003). */
 export const ROOT_USER = { id: 1, name: 'root' } as const;
+
+/** The role name that maps to role admin (10) (seed 004's initroles). */
+export const ADMINISTRATOR_ROLE = 'Administrator';
+
+/** bcrypt cost for user passwords (bcryptjs; ~70 ms per hash on one core). */
+export const BCRYPT_COST = 10;
+
+/** Shown as `token_hint` for users that have no access token (made by SSO). */
+export const NO_TOKEN_HINT = '****';
+
+/** What an SSO login knows about a new user. */
+export interface SsoUserFields {
+  name: string;
+  displayName: string;
+  email: string;
+  roles: string[];
+  /** bcrypt hash of the app's `initpwd`, or null. */
+  passwordHash: string | null;
+}
+
+/** True when role names include `Administrator` (case-insensitive). */
+export function includesAdministrator(roles: string[]): boolean {
+  return roles.some((r) => r.trim().toLowerCase() === ADMINISTRATOR_ROLE.toLowerCase());
+}
 
 /**
  * Users of seed 003 and their access tokens (UUID v4, stored as HMAC-SHA-256 + masked hint).
@@ -24,18 +59,23 @@ export class UsersService extends AccessTokenResolver {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly crypto: CryptoService,
     private readonly bus: InvalidationBus,
+    private readonly sessions: SessionsService,
   ) {
     super();
   }
 
+  private dummyHash?: string;
+
   /**
-   * Resolves a user access token to its live (not deleted) user; constant-time hash comparison.
-   * @returns undefined for unknown, reset or deleted tokens.
+   * Resolves a user access token (UUID) or a session token (`tgs_…`) to its live user:
+   * one indexed lookup in `users.token_hash` or `sessions.token_hash`; constant-time hash comparison.
+   * @returns undefined for unknown, reset, expired or revoked tokens, and for deleted or disabled users.
    */
   async resolve(token: string): Promise<Principal | undefined> {
     if (token.length > 512) return undefined;
+    if (isSessionToken(token)) return this.sessions.resolve(token);
     const hash = this.crypto.hash(token);
-    const user = await this.users.findOne({ where: { tokenHash: hash, isDelete: false } });
+    const user = await this.users.findOne({ where: { tokenHash: hash, isDelete: false, status: UserStatus.Enabled } });
     if (!user?.tokenHash || !this.crypto.hashesEqual(user.tokenHash, hash)) return undefined;
     return { userId: user.id, name: user.name, role: user.role, via: 'user_token' };
   }
@@ -93,6 +133,12 @@ export class UsersService extends AccessTokenResolver {
       if (user.role === Role.Root) throw new ForbiddenException('the root user keeps its role');
       user.role = dto.role;
     }
+    const disabling = dto.status === UserStatus.Disabled && user.status !== UserStatus.Disabled;
+    if (dto.status !== undefined && dto.status !== user.status) {
+      if (user.role === Role.Root) throw new ForbiddenException('the root user cannot be disabled');
+      if (user.id === actor.userId) throw new ForbiddenException('you cannot disable yourself');
+      user.status = dto.status;
+    }
     if (dto.name !== undefined && dto.name.trim() !== user.name) {
       await this.assertNameFree(dto.name.trim());
       user.name = dto.name.trim();
@@ -104,6 +150,7 @@ export class UsersService extends AccessTokenResolver {
       if (isUniqueViolation(error)) throw new ConflictException(`name "${dto.name}" is already taken`);
       throw error;
     }
+    if (disabling) await this.sessions.revokeAllOf(user.id);
     this.bus.publish({ topic: 'user', id: user.id });
     return toUserResponse(user);
   }
@@ -118,6 +165,7 @@ export class UsersService extends AccessTokenResolver {
     if (user.id === actor.userId) throw new ForbiddenException('you cannot delete yourself');
     this.assertMayManage(actor, user);
     await this.users.update({ id: user.id }, { isDelete: true, tokenHash: null, updatedAt: new Date() });
+    await this.sessions.revokeAllOf(user.id);
     this.bus.publish({ topic: 'user', id: user.id });
   }
 
@@ -135,6 +183,84 @@ export class UsersService extends AccessTokenResolver {
     await this.users.save(user);
     this.bus.publish({ topic: 'user', id: user.id });
     return toUserResponse(user, token);
+  }
+
+  /**
+   * `POST /1/login`: name + password (bcrypt) → a session token. One answer for unknown name,
+   * no password and wrong password (a dummy hash is compared so timing does not tell them apart).
+   * @throws UnauthorizedException (401) `invalid name or password`; ForbiddenException (403) for a disabled user.
+   */
+  async loginWithPassword(dto: LoginDto): Promise<SessionResponseDto> {
+    const user = await this.users.findOne({ where: { name: dto.name.trim(), isDelete: false } });
+    const hash = user?.passwordHash ?? (this.dummyHash ??= await bcrypt.hash('tollgate-dummy-password', BCRYPT_COST));
+    const match = await bcrypt.compare(dto.password, hash);
+    if (!user?.passwordHash || !match) throw new UnauthorizedException('invalid name or password');
+    if (user.status !== UserStatus.Enabled) throw new ForbiddenException('user is disabled');
+    return toSessionResponse(user, await this.sessions.issue(user.id, 'password'));
+  }
+
+  /**
+   * `POST /1/logout`: revokes the caller's session at once.
+   * @throws BadRequestException (400) when the caller used a user access token, not a session token.
+   */
+  async logout(principal: Principal): Promise<void> {
+    if (principal.via !== 'session' || principal.sessionId === undefined) {
+      throw new BadRequestException('logout ends a session: call it with a session token (a user access token is reset, not logged out)');
+    }
+    await this.sessions.revoke(principal.sessionId);
+  }
+
+  /** A user by exact name, deleted or not (names stay taken). */
+  findByName(name: string): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { name } });
+  }
+
+  /**
+   * Creates a user on its first SSO login: roles as given (`Administrator` → role admin), no
+   * access token, the app's initial password hash. A concurrent first login of the same name
+   * loses the unique race and gets the row the winner made.
+   */
+  async createSsoUser(fields: SsoUserFields): Promise<UserEntity> {
+    const now = new Date();
+    const user = this.users.create({
+      name: fields.name,
+      role: includesAdministrator(fields.roles) ? Role.Admin : Role.Common,
+      roles: fields.roles,
+      displayName: fields.displayName,
+      email: fields.email,
+      passwordHash: fields.passwordHash,
+      status: UserStatus.Enabled,
+      tokenHash: null,
+      tokenHint: NO_TOKEN_HINT,
+      isDelete: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.users.insert(user);
+      return user;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.findByName(fields.name);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  /** Refreshes `display_name` / `email` from SSO claims when they changed (roles are kept). */
+  async refreshSsoProfile(user: UserEntity, displayName: string, email: string): Promise<UserEntity> {
+    const patch: Partial<UserEntity> = {};
+    if (displayName && displayName !== user.displayName) patch.displayName = displayName;
+    if (email && email !== user.email) patch.email = email;
+    if (Object.keys(patch).length === 0) return user;
+    patch.updatedAt = new Date();
+    await this.users.update({ id: user.id }, patch);
+    return Object.assign(user, patch);
+  }
+
+  /** Issues a session token for an SSO login by `appName`. */
+  async startSsoSession(user: UserEntity, appName: string): Promise<SessionResponseDto> {
+    return toSessionResponse(user, await this.sessions.issue(user.id, 'sso', appName));
   }
 
   /** A live user by id. @throws NotFoundException (404) for unknown or deleted ids. */

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Role } from '../../common/auth/principal';
+import { UserStatus } from '../entities/user.entity';
 
 /** `PATCH /1/users/:id` body: rename, or (root only) set the role to common (1) or admin (10). */
 export class UpdateUserDto {
@@ -16,4 +17,10 @@ export class UpdateUserDto {
   @IsOptional()
   @IsIn([Role.Common, Role.Admin], { message: 'role must be 1 (common user) or 10 (admin); root (100) cannot be granted' })
   role?: Role;
+
+  /** 1 enabled, 2 disabled: a disabled user's tokens and sessions stop working at once (root cannot be disabled). */
+  @ApiPropertyOptional({ example: 2, enum: [UserStatus.Enabled, UserStatus.Disabled] })
+  @IsOptional()
+  @IsIn([UserStatus.Enabled, UserStatus.Disabled], { message: 'status must be 1 (enabled) or 2 (disabled)' })
+  status?: UserStatus;
 }

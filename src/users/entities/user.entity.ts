@@ -1,10 +1,19 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Role } from '../../common/auth/principal';
+import { jsonText } from './json-text.transformer';
+
+/** Stored user status: 1 enabled, 2 disabled (a disabled user's tokens and sessions stop working). */
+export enum UserStatus {
+  Enabled = 1,
+  Disabled = 2,
+}
 
 /**
  * A user of seed 003. The access token (a UUID v4) is never stored in clear:
  * `token_hash` is its HMAC-SHA-256 (lookup), `token_hint` its masked form for display.
  * Deletion is soft (`is_delete`), so usage history keeps its owner; a deleted user's name stays taken.
+ * SSO (issue 6) adds `display_name`, `email`, `roles` (role names), an optional bcrypt password and `status`.
+ * Users created by SSO have no access token (`token_hash` NULL, `token_hint` `****`) until one is reset.
  */
 @Entity('users')
 export class UserEntity {
@@ -26,6 +35,23 @@ export class UserEntity {
 
   @Column({ name: 'is_delete', type: 'boolean', default: false })
   isDelete: boolean;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 128, default: '' })
+  displayName: string;
+
+  @Column({ type: 'varchar', length: 255, default: '' })
+  email: string;
+
+  /** bcrypt hash (bcryptjs), NULL when the user has no password. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 100, nullable: true })
+  passwordHash: string | null;
+
+  /** Role names, e.g. `["SYS_Reader"]` (seed 004's `initroles`); `Administrator` implies role admin (10). */
+  @Column({ type: 'text', nullable: true, transformer: jsonText<string[]>(() => []) })
+  roles: string[];
+
+  @Column({ type: 'integer', default: UserStatus.Enabled })
+  status: UserStatus;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -1,0 +1,149 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SessionResponseDto } from '../../users/dto/session-response.dto';
+import type { SsoAppEntity } from '../entities/sso-app.entity';
+import { MASKED_SECRET } from '../sso-app-rules';
+
+/** seed 004's acknowledgement `{"msg":"success","success":true}`, with `warning` for a weak HS secret. */
+export class SsoAckResponseDto {
+  @ApiProperty({ example: 'success' })
+  msg: string;
+
+  @ApiProperty({ example: true })
+  success: boolean;
+
+  @ApiPropertyOptional({ example: 'secret is 4 bytes; HS256 secrets under 32 bytes can be brute-forced offline, use 32+ random bytes' })
+  warning?: string;
+}
+
+/** One token app as the config API shows it: the secret (and a set initpwd) masked. */
+export class SsoAppResponseDto {
+  @ApiProperty({ example: 'ERP' })
+  name: string;
+
+  @ApiProperty({ example: 'token' })
+  token_name: string;
+
+  @ApiProperty({ example: MASKED_SECRET })
+  secret: string;
+
+  @ApiProperty({ example: 86400 })
+  expire: number;
+
+  @ApiProperty({ example: { username: 'loginname', name: 'name', email: 'email' } })
+  fieldmap: { username: string; name?: string; email?: string };
+
+  @ApiProperty({ example: 'HS256' })
+  algorithm: string;
+
+  @ApiProperty({ example: '1' })
+  enable: '1' | '0';
+
+  @ApiProperty({ example: '1' })
+  inituser: '1' | '0';
+
+  @ApiProperty({ example: ['SYS_Reader'], type: [String] })
+  initroles: string[];
+
+  @ApiProperty({ example: '', description: '`************` when set, else empty' })
+  initpwd: string;
+
+  @ApiProperty({ example: '', description: 'required iss; empty when not checked' })
+  issuer: string;
+
+  @ApiProperty({ example: '', description: 'required aud; empty when not checked' })
+  audience: string;
+
+  @ApiProperty({ example: 60 })
+  clock_tolerance: number;
+
+  @ApiProperty({ example: '0' })
+  allow_admin_roles: '1' | '0';
+
+  @ApiProperty({ example: '2025-03-13T08:00:00.000Z' })
+  createdDate: string;
+
+  @ApiProperty({ example: '2025-03-13T08:00:00.000Z' })
+  lastModifiedDate: string;
+
+  @ApiProperty({ example: 1 })
+  creatorId: number;
+}
+
+/** `GET .../token/list`. */
+export class SsoAppListResponseDto extends SsoAckResponseDto {
+  @ApiProperty({ type: [SsoAppResponseDto] })
+  data: SsoAppResponseDto[];
+}
+
+/** `GET .../token/content`. */
+export class SsoAppContentResponseDto extends SsoAckResponseDto {
+  @ApiProperty({ type: SsoAppResponseDto })
+  data: SsoAppResponseDto;
+}
+
+/** What `deleteBatch` did. */
+export class SsoDeleteBatchResultDto {
+  @ApiProperty({ example: ['ERP'], type: [String] })
+  deleted: string[];
+
+  @ApiProperty({ example: ['unknown-app'], type: [String] })
+  skipped: string[];
+}
+
+/** `POST .../token/deleteBatch`. */
+export class SsoDeleteBatchResponseDto extends SsoAckResponseDto {
+  @ApiProperty({ type: SsoDeleteBatchResultDto })
+  data: SsoDeleteBatchResultDto;
+}
+
+/** A signed test token. */
+export class SsoGeneratedTokenDto {
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiJ9.eyJsb2dpbm5hbWUiOiJhbGljZSJ9.c2lnbmF0dXJl' })
+  token: string;
+
+  @ApiProperty({ example: 1741953600, description: 'unix seconds' })
+  expires_at: number;
+
+  @ApiProperty({ example: '/sso/ERP?token=eyJhbGciOiJIUzI1NiJ9...' })
+  url: string;
+}
+
+/** `POST .../token/generate`. */
+export class SsoGenerateResponseDto extends SsoAckResponseDto {
+  @ApiProperty({ type: SsoGeneratedTokenDto })
+  data: SsoGeneratedTokenDto;
+}
+
+/** `GET|POST /sso/:name` success: a session for the JWT's user. */
+export class SsoLoginResponseDto extends SsoAckResponseDto {
+  @ApiProperty({ type: SessionResponseDto })
+  data: SessionResponseDto;
+}
+
+/** `{msg: "success", success: true}` plus extra fields. */
+export function ack<T extends object>(extra: T = {} as T): SsoAckResponseDto & T {
+  return { msg: 'success', success: true, ...extra };
+}
+
+/** Maps an app to the wire object; the secret and initpwd never leave masked. */
+export function toSsoAppResponse(app: SsoAppEntity): SsoAppResponseDto {
+  return {
+    name: app.name,
+    token_name: app.tokenName,
+    secret: MASKED_SECRET,
+    expire: app.expire,
+    fieldmap: app.fieldmap,
+    algorithm: app.algorithm,
+    enable: app.enabled ? '1' : '0',
+    inituser: app.initUser ? '1' : '0',
+    initroles: app.initRoles,
+    initpwd: app.initpwdHash ? MASKED_SECRET : '',
+    issuer: app.issuer ?? '',
+    audience: app.audience ?? '',
+    clock_tolerance: app.clockTolerance,
+    allow_admin_roles: app.allowAdminRoles ? '1' : '0',
+    createdDate: app.createdAt.toISOString(),
+    lastModifiedDate: app.updatedAt.toISOString(),
+    creatorId: app.creatorId,
+  };
+}

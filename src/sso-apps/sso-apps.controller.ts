@@ -1,0 +1,80 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
+import type { Principal } from '../common/auth/principal';
+import { GenerateSsoTokenDto } from './dto/generate-sso-token.dto';
+import {
+  ack,
+  SsoAckResponseDto,
+  SsoAppContentResponseDto,
+  SsoAppListResponseDto,
+  SsoDeleteBatchResponseDto,
+  SsoGenerateResponseDto,
+} from './dto/sso-app-response.dto';
+import { SsoAppNameDto } from './dto/sso-app-name.dto';
+import { UpdateSsoAppDto } from './dto/update-sso-app.dto';
+import { SsoAppsService } from './sso-apps.service';
+
+/**
+ * Seed 004's token app config API, admin only (others get 403 `no permission`).
+ * Bodies form-encoded (as the seed says) or JSON; answers `{msg, success}`, errors `{success:false, msg, code}`.
+ */
+@ApiTags('SSO Token Apps')
+@ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+@ApiForbiddenResponse({ description: 'no permission (the caller is not an admin)' })
+@Authenticated()
+@Controller('plugin/datafor-modeler/api/token')
+export class SsoAppsController {
+  constructor(private readonly apps: SsoAppsService) {}
+
+  @Post('update')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add or modify a token app (upsert by name); a weak HS secret is accepted with a warning' })
+  @ApiOkResponse({ type: SsoAckResponseDto })
+  @ApiBadRequestResponse({ description: 'a field is invalid (the message names it)' })
+  update(@CurrentUser() actor: Principal, @Body() dto: UpdateSsoAppDto): Promise<SsoAckResponseDto> {
+    return this.apps.upsert(actor, dto);
+  }
+
+  @Get('list')
+  @ApiOperation({ summary: 'All token apps, secrets masked' })
+  @ApiOkResponse({ type: SsoAppListResponseDto })
+  async list(@CurrentUser() actor: Principal): Promise<SsoAppListResponseDto> {
+    return ack({ data: await this.apps.list(actor) });
+  }
+
+  @Get('content')
+  @ApiOperation({ summary: 'One token app by name, secret masked' })
+  @ApiOkResponse({ type: SsoAppContentResponseDto })
+  @ApiNotFoundResponse({ description: 'no such app' })
+  async content(@CurrentUser() actor: Principal, @Query() query: SsoAppNameDto): Promise<SsoAppContentResponseDto> {
+    return ack({ data: await this.apps.content(actor, query.name) });
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete one token app' })
+  @ApiOkResponse({ type: SsoAckResponseDto })
+  @ApiNotFoundResponse({ description: 'no such app' })
+  async remove(@CurrentUser() actor: Principal, @Body() dto: SsoAppNameDto): Promise<SsoAckResponseDto> {
+    await this.apps.remove(actor, dto.name);
+    return ack();
+  }
+
+  @Post('deleteBatch')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete several token apps in one transaction (a JSON array of names, or {names}); unknown names are skipped' })
+  @ApiBody({ schema: { type: 'array', items: { type: 'string' }, example: ['ERP', 'CRM'] } })
+  @ApiOkResponse({ type: SsoDeleteBatchResponseDto })
+  async removeBatch(@CurrentUser() actor: Principal, @Body() body: unknown): Promise<SsoDeleteBatchResponseDto> {
+    return ack({ data: await this.apps.removeBatch(actor, body) });
+  }
+
+  @Post('generate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign a test token for an HS* app (claims renamed through fieldmap, exp = now + expire)' })
+  @ApiOkResponse({ type: SsoGenerateResponseDto })
+  async generate(@CurrentUser() actor: Principal, @Body() dto: GenerateSsoTokenDto): Promise<SsoGenerateResponseDto> {
+    return ack({ data: await this.apps.generate(actor, dto) });
+  }
+}

@@ -1,0 +1,207 @@
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import bcrypt from 'bcryptjs';
+import { SignJWT } from 'jose';
+import { DataSource, In, Repository } from 'typeorm';
+import { isAdmin, Principal } from '../common/auth/principal';
+import { CryptoService } from '../common/crypto/crypto.service';
+import { isUniqueViolation } from '../database/unique-violation';
+import { BCRYPT_COST, includesAdministrator } from '../users/users.service';
+import { GenerateSsoTokenDto } from './dto/generate-sso-token.dto';
+import {
+  ack,
+  SsoAckResponseDto,
+  SsoAppResponseDto,
+  SsoDeleteBatchResultDto,
+  SsoGeneratedTokenDto,
+  toSsoAppResponse,
+} from './dto/sso-app-response.dto';
+import { UpdateSsoAppDto } from './dto/update-sso-app.dto';
+import { SsoAppEntity } from './entities/sso-app.entity';
+import { isHmacAlgorithm, MASKED_SECRET, SSO_APP_NAME, toStringList, WEAK_HS_SECRET_BYTES } from './sso-app-rules';
+import { importVerificationKey, looksLikePublicKey } from './sso-keys';
+
+/** seed 004's refusal for non-admins. */
+export const NO_PERMISSION = 'no permission';
+
+/**
+ * The config API of seed 004's token apps (admin only): upsert, list, content, delete, deleteBatch,
+ * and a test token generator for HS* apps. Secrets are encrypted at rest and never shown.
+ */
+@Injectable()
+export class SsoAppsService {
+  constructor(
+    @InjectRepository(SsoAppEntity) private readonly apps: Repository<SsoAppEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly crypto: CryptoService,
+  ) {}
+
+  /**
+   * Creates or replaces the app `dto.name`. The secret is checked against the algorithm
+   * (RS* or ES*: parsed with jose `importSPKI`); `************` or no secret on an update keeps the stored one.
+   * @returns the ack, with `warning` when an HS* secret is under 32 bytes (accepted: seed 004's example uses `abcd`).
+   * @throws ForbiddenException (403) `no permission`; BadRequestException (400) naming the field.
+   */
+  async upsert(actor: Principal, dto: UpdateSsoAppDto): Promise<SsoAckResponseDto> {
+    this.assertAdmin(actor);
+    const existing = await this.apps.findOne({ where: { name: dto.name } });
+    const allowAdminRoles = dto.allow_admin_roles === '1';
+    const initRoles = [...new Set((dto.initroles ?? []).map((r) => r.trim()).filter(Boolean))];
+    if (includesAdministrator(initRoles) && !allowAdminRoles) {
+      throw new BadRequestException('initroles: Administrator maps to the admin role; send allow_admin_roles=1 to allow it');
+    }
+
+    const keepSecret = dto.secret === undefined || dto.secret === MASKED_SECRET;
+    if (keepSecret && !existing) throw new BadRequestException('secret is required when creating a token app');
+    const secret = keepSecret ? this.crypto.decrypt(existing!.secretCiphertext) : dto.secret!;
+    const warning = await this.checkSecret(dto.algorithm, secret, !keepSecret);
+
+    const keepInitpwd = dto.initpwd === undefined || dto.initpwd === MASKED_SECRET;
+    const initpwdHash = keepInitpwd ? (existing?.initpwdHash ?? null) : dto.initpwd ? await bcrypt.hash(dto.initpwd, BCRYPT_COST) : null;
+
+    const now = new Date();
+    const fields: Partial<SsoAppEntity> = {
+      tokenName: dto.token_name ?? 'token',
+      algorithm: dto.algorithm,
+      secretCiphertext: keepSecret ? existing!.secretCiphertext : this.crypto.encrypt(secret),
+      expire: dto.expire,
+      fieldmap: { username: dto.fieldmap.username, name: dto.fieldmap.name ?? '', email: dto.fieldmap.email ?? '' },
+      enabled: (dto.enable ?? '1') === '1',
+      initUser: (dto.inituser ?? '0') === '1',
+      initRoles,
+      initpwdHash,
+      allowAdminRoles,
+      issuer: dto.issuer?.trim() || null,
+      audience: dto.audience?.trim() || null,
+      clockTolerance: dto.clock_tolerance ?? 60,
+      updatedAt: now,
+    };
+    if (existing) {
+      await this.apps.update({ id: existing.id }, fields);
+    } else {
+      try {
+        await this.apps.insert(this.apps.create({ ...fields, name: dto.name, creatorId: actor.userId, createdAt: now }));
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        await this.apps.update({ name: dto.name }, fields); // a concurrent create of the same name won: update it
+      }
+    }
+    return ack(warning ? { warning } : {});
+  }
+
+  /** All apps by name, secrets masked. @throws ForbiddenException (403). */
+  async list(actor: Principal): Promise<SsoAppResponseDto[]> {
+    this.assertAdmin(actor);
+    return (await this.apps.find({ order: { name: 'ASC' } })).map(toSsoAppResponse);
+  }
+
+  /** One app, secret masked. @throws ForbiddenException (403), NotFoundException (404). */
+  async content(actor: Principal, name: string): Promise<SsoAppResponseDto> {
+    this.assertAdmin(actor);
+    return toSsoAppResponse(await this.findByName(name));
+  }
+
+  /** Deletes one app. @throws ForbiddenException (403), NotFoundException (404). */
+  async remove(actor: Principal, name: string): Promise<void> {
+    this.assertAdmin(actor);
+    const app = await this.findByName(name);
+    await this.apps.delete({ id: app.id });
+  }
+
+  /**
+   * Deletes several apps in one transaction; unknown names are skipped and reported.
+   * `body` is a JSON array of names, or `{names: [...]}` / `{name: [...]}` (form: repeated or JSON string).
+   * @throws ForbiddenException (403); BadRequestException (400) naming `names`.
+   */
+  async removeBatch(actor: Principal, body: unknown): Promise<SsoDeleteBatchResultDto> {
+    this.assertAdmin(actor);
+    const names = parseNameList(body);
+    return this.dataSource.transaction(async (manager) => {
+      const found = await manager.find(SsoAppEntity, { where: { name: In(names) } });
+      if (found.length > 0) await manager.delete(SsoAppEntity, { id: In(found.map((a) => a.id)) });
+      const deleted = new Set(found.map((a) => a.name));
+      return { deleted: names.filter((n) => deleted.has(n)), skipped: names.filter((n) => !deleted.has(n)) };
+    });
+  }
+
+  /**
+   * Signs a test token for an HS* app: `payload.username/name/email` renamed to claims through
+   * `fieldmap`, `iat` now, `exp` now + `expire`, a random `jti`, `iss`/`aud` when configured.
+   * @throws ForbiddenException (403); NotFoundException (404); BadRequestException (400) for RS/ES apps
+   *   (their private key stays with the issuer) or a missing `payload.username`.
+   */
+  async generate(actor: Principal, dto: GenerateSsoTokenDto): Promise<SsoGeneratedTokenDto> {
+    this.assertAdmin(actor);
+    const app = await this.findByName(dto.name);
+    if (!isHmacAlgorithm(app.algorithm)) {
+      throw new BadRequestException(`generate signs only for HS* apps: app "${app.name}" uses ${app.algorithm}, whose private key stays with the issuer`);
+    }
+    const username = dto.payload.username;
+    if ((typeof username !== 'string' && typeof username !== 'number') || String(username).trim() === '') {
+      throw new BadRequestException('payload.username is required');
+    }
+    const claims: Record<string, unknown> = { [app.fieldmap.username]: String(username).trim() };
+    for (const field of ['name', 'email'] as const) {
+      const claim = app.fieldmap[field];
+      const value = dto.payload[field];
+      if (claim && (typeof value === 'string' || typeof value === 'number')) claims[claim] = String(value);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const expiresAt = now + app.expire;
+    let jwt = new SignJWT(claims).setProtectedHeader({ alg: app.algorithm, typ: 'JWT' }).setIssuedAt(now).setExpirationTime(expiresAt).setJti(this.crypto.randomUuid());
+    if (app.issuer) jwt = jwt.setIssuer(app.issuer);
+    if (app.audience) jwt = jwt.setAudience(app.audience);
+    const token = await jwt.sign(new TextEncoder().encode(this.crypto.decrypt(app.secretCiphertext)));
+    return { token, expires_at: expiresAt, url: `/sso/${encodeURIComponent(app.name)}?${encodeURIComponent(app.tokenName)}=${token}` };
+  }
+
+  /** An app by name. @throws NotFoundException (404) `token app "X" not found`. */
+  async findByName(name: string): Promise<SsoAppEntity> {
+    const app = await this.apps.findOne({ where: { name } });
+    if (!app) throw new NotFoundException(`token app "${name}" not found`);
+    return app;
+  }
+
+  /** seed 004: "The current user's type must be Administrator". */
+  private assertAdmin(actor: Principal): void {
+    if (!isAdmin(actor)) throw new ForbiddenException(NO_PERMISSION);
+  }
+
+  /** Validates a secret for `algorithm`; returns a warning for a weak (new) HS* secret. */
+  private async checkSecret(algorithm: string, secret: string, isNew: boolean): Promise<string | undefined> {
+    if (isHmacAlgorithm(algorithm)) {
+      if (secret.length === 0) throw new BadRequestException('secret must not be empty');
+      if (looksLikePublicKey(secret)) {
+        throw new BadRequestException(`secret looks like a public key: ${algorithm} needs a shared secret; use an RS* or ES* algorithm for a public key`);
+      }
+      const bytes = Buffer.byteLength(secret, 'utf8');
+      if (isNew && bytes < WEAK_HS_SECRET_BYTES) {
+        return `secret is ${bytes} bytes; ${algorithm} secrets under ${WEAK_HS_SECRET_BYTES} bytes can be brute-forced offline, use ${WEAK_HS_SECRET_BYTES}+ random bytes`;
+      }
+      return undefined;
+    }
+    try {
+      await importVerificationKey(algorithm, secret);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new BadRequestException(message.startsWith('secret') ? message : `secret is not a valid ${algorithm} public key`);
+    }
+    return undefined;
+  }
+}
+
+/** Names for deleteBatch from a JSON array body or `{names}` / `{name}`. @throws BadRequestException naming `names`. */
+export function parseNameList(body: unknown): string[] {
+  let raw: unknown = body;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    const o = raw as Record<string, unknown>;
+    raw = o.names ?? o.name;
+  }
+  const list = toStringList(raw);
+  if (!Array.isArray(list) || list.length === 0) throw new BadRequestException('names must be a non-empty array of token app names');
+  if (list.length > 500) throw new BadRequestException('names must hold at most 500 names');
+  if (!list.every((n) => typeof n === 'string' && SSO_APP_NAME.test(n))) {
+    throw new BadRequestException('names must hold token app names (1 to 64 letters, digits, _ or -)');
+  }
+  return [...new Set(list as string[])];
+}

@@ -1,0 +1,174 @@
+import { ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { decodeProtectedHeader, JWTPayload, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { Role } from '../common/auth/principal';
+import { CryptoService } from '../common/crypto/crypto.service';
+import { SessionResponseDto } from '../users/dto/session-response.dto';
+import { UserEntity, UserStatus } from '../users/entities/user.entity';
+import { UsersService } from '../users/users.service';
+import { SsoAppEntity } from './entities/sso-app.entity';
+import { JtiReplayGuard } from './jti-replay-guard';
+import { mapClaims, MAX_JWT_LENGTH } from './sso-app-rules';
+import { importVerificationKey, VerificationKey } from './sso-keys';
+
+/** Where the login found the JWT, for the "missing token" message. */
+export type JwtSource = { kind: 'query'; query: Record<string, unknown> } | { kind: 'header'; value: string | undefined };
+
+const KEY_CACHE_LIMIT = 1000;
+
+/** jose's failure codes → one message each (never the token). */
+function describeJoseError(error: { code?: string; claim?: string; reason?: string }): string {
+  switch (error.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'token expired (exp)';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'invalid token signature';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (error.claim === 'exp' && error.reason === 'missing') return 'token has no "exp" claim';
+      if (error.claim === 'iss') return 'token issuer (iss) does not match the app';
+      if (error.claim === 'aud') return 'token audience (aud) does not match the app';
+      if (error.claim === 'nbf') return 'token not yet valid (nbf)';
+      return `token claim "${error.claim}" is invalid`;
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'token algorithm not allowed';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return 'malformed token';
+    default:
+      return 'token verification failed';
+  }
+}
+
+/**
+ * The SSO login of issue 6: verifies an external system's JWT for a token app (jose, pinned
+ * to the app's one algorithm; `exp` required; age by `iat`, `iss`/`aud`, clock tolerance;
+ * one-time use), maps claims through `fieldmap`, creates the user on first sight when the
+ * app says so, and opens a session. Every refusal has its own message; no message holds the token.
+ */
+@Injectable()
+export class SsoLoginService {
+  private readonly keys = new Map<string, VerificationKey>();
+
+  constructor(
+    @InjectRepository(SsoAppEntity) private readonly apps: Repository<SsoAppEntity>,
+    private readonly users: UsersService,
+    private readonly crypto: CryptoService,
+    private readonly replay: JtiReplayGuard,
+  ) {}
+
+  /**
+   * Logs in the JWT's user at app `name`.
+   * @throws NotFoundException (404) unknown app; ForbiddenException (403) disabled app, disabled/deleted user,
+   *   unknown user with `inituser` "0", admin account without `allow_admin_roles`;
+   *   UnauthorizedException (401) missing, malformed, forged, expired, too old, wrong iss/aud, replayed token,
+   *   or no `fieldmap.username` claim.
+   */
+  async login(name: string, source: JwtSource): Promise<SessionResponseDto> {
+    const app = await this.apps.findOne({ where: { name } });
+    if (!app) throw new NotFoundException(`unknown SSO app "${name}"`);
+    if (!app.enabled) throw new ForbiddenException(`SSO app "${app.name}" is disabled`);
+    const token = this.extract(app, source);
+    const payload = await this.verify(app, token);
+    const claims = mapClaims(payload as Record<string, unknown>, app.fieldmap);
+    if (!claims.username) throw new UnauthorizedException(`token has no usable "${app.fieldmap.username}" claim (fieldmap.username)`);
+    await this.claimOnce(app, token, payload);
+
+    let user = await this.users.findByName(claims.username);
+    if (!user) {
+      if (!app.initUser) throw new ForbiddenException(`unknown user "${claims.username}": SSO app "${app.name}" does not create users (inituser "0")`);
+      user = await this.users.createSsoUser({
+        name: claims.username,
+        displayName: claims.displayName,
+        email: claims.email,
+        roles: app.initRoles,
+        passwordHash: app.initpwdHash,
+      });
+    } else {
+      this.assertMayLogIn(app, user);
+      user = await this.users.refreshSsoProfile(user, claims.displayName, claims.email);
+    }
+    this.assertMayLogIn(app, user);
+    return this.users.startSsoSession(user, app.name);
+  }
+
+  private extract(app: SsoAppEntity, source: JwtSource): string {
+    const value = source.kind === 'query' ? source.query[app.tokenName] : source.value;
+    if (Array.isArray(value)) throw new UnauthorizedException(`the "${app.tokenName}" query parameter is given more than once`);
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new UnauthorizedException(
+        source.kind === 'query'
+          ? `missing token: pass the JWT in the "${app.tokenName}" query parameter`
+          : 'missing token: send Authorization: Bearer <jwt>',
+      );
+    }
+    if (value.length > MAX_JWT_LENGTH) throw new UnauthorizedException(`token too large (over ${MAX_JWT_LENGTH} characters)`);
+    return value.trim();
+  }
+
+  private async verify(app: SsoAppEntity, token: string): Promise<JWTPayload> {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new UnauthorizedException('malformed token: not a compact JWS');
+    }
+    if (!alg || alg.toLowerCase() === 'none') throw new UnauthorizedException('unsigned token (alg "none") refused');
+    if (alg !== app.algorithm) {
+      throw new UnauthorizedException(`token algorithm ${alg} refused: SSO app "${app.name}" accepts ${app.algorithm} only`);
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.keyFor(app), {
+        algorithms: [app.algorithm],
+        requiredClaims: ['exp'],
+        issuer: app.issuer ?? undefined,
+        audience: app.audience ?? undefined,
+        clockTolerance: app.clockTolerance,
+      }));
+    } catch (error) {
+      throw new UnauthorizedException(describeJoseError(error as { code?: string }));
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const tolerance = app.clockTolerance;
+    if (typeof payload.iat === 'number') {
+      if (payload.iat > now + tolerance) throw new UnauthorizedException('token issued in the future (iat)');
+      if (now - payload.iat > app.expire + tolerance) {
+        throw new UnauthorizedException(`token too old: issued ${now - payload.iat}s ago, SSO app "${app.name}" allows ${app.expire}s`);
+      }
+    }
+    if ((payload.exp as number) - now > app.expire + tolerance) {
+      throw new UnauthorizedException(`token lifetime too long: exp is more than ${app.expire}s ahead`);
+    }
+    return payload;
+  }
+
+  /** One-time use: by `jti` when present, else by the token's signature; remembered until `exp`. */
+  private async claimOnce(app: SsoAppEntity, token: string, payload: JWTPayload): Promise<void> {
+    const id = typeof payload.jti === 'string' && payload.jti !== '' ? `jti:${payload.jti}` : `sig:${token.slice(token.lastIndexOf('.') + 1)}`;
+    const key = createHash('sha256').update(`${app.id}:${id}`).digest('hex');
+    const ttl = (payload.exp as number) - Math.floor(Date.now() / 1000) + app.clockTolerance;
+    if (!(await this.replay.claim(key, ttl))) {
+      throw new UnauthorizedException(payload.jti ? 'token already used (replayed jti)' : 'token already used (one-time token replayed)');
+    }
+  }
+
+  private assertMayLogIn(app: SsoAppEntity, user: UserEntity): void {
+    if (user.isDelete) throw new ForbiddenException(`user "${user.name}" is deleted`);
+    if (user.status !== UserStatus.Enabled) throw new ForbiddenException(`user "${user.name}" is disabled`);
+    if (user.role >= Role.Admin && !app.allowAdminRoles) {
+      throw new ForbiddenException(`SSO into an admin account needs allow_admin_roles=1 on SSO app "${app.name}"`);
+    }
+  }
+
+  private async keyFor(app: SsoAppEntity): Promise<VerificationKey> {
+    const cacheKey = `${app.id}:${app.updatedAt.getTime()}:${this.crypto.hash(app.secretCiphertext)}`;
+    const cached = this.keys.get(cacheKey);
+    if (cached) return cached;
+    const key = await importVerificationKey(app.algorithm, this.crypto.decrypt(app.secretCiphertext));
+    if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
+    this.keys.set(cacheKey, key);
+    return key;
+  }
+}
