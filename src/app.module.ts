@@ -12,6 +12,7 @@ import { EnvironmentVariables, validateEnv } from './config/env.validation';
 import { buildLoggerOptions } from './config/logger.options';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 import { UsagesModule } from './usages/usages.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         UsersModule,
+        TokensModule,
         UsagesModule,
       ],
       providers: [

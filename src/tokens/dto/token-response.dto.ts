@@ -1,0 +1,123 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { TokenEntity } from '../entities/token.entity';
+import { maskKey } from '../token-fields';
+import { effectiveStatus } from '../token-status';
+
+/**
+ * A token as new-api shows it (seed 002's token object plus seed 000's extra fields). `key` is
+ * `sk-<48 characters>` only in the answers of create and reveal; elsewhere the masked
+ * `abcd**********wxyz` (first 4 + 10 stars + last 4 of the 48 characters, no `sk-`).
+ * `status` is the effective status (3 expired and 4 exhausted derived at read time).
+ */
+export class TokenResponseDto {
+  @ApiProperty({ example: 123 })
+  id: number;
+
+  @ApiProperty({ example: 1 })
+  user_id: number;
+
+  @ApiProperty({ example: 'API Token' })
+  name: string;
+
+  @ApiProperty({ example: 'abcd**********wxyz', description: 'masked; sk-<key> in full only when created or revealed' })
+  key: string;
+
+  @ApiProperty({ example: 1, enum: [1, 2, 3, 4], description: '1 enabled, 2 disabled, 3 expired, 4 exhausted' })
+  status: number;
+
+  @ApiProperty({ example: 1640908800, description: 'unix seconds' })
+  created_time: number;
+
+  @ApiProperty({ example: 1640995000, description: 'unix seconds; 0 = never used' })
+  accessed_time: number;
+
+  @ApiProperty({ example: 1640995200, description: 'unix seconds; -1 = never' })
+  expired_time: number;
+
+  @ApiProperty({ example: 1000000, description: 'quota units; 500,000 = 1 USD' })
+  remain_quota: number;
+
+  @ApiProperty({ example: 0, description: 'quota units' })
+  used_quota: number;
+
+  @ApiProperty({ example: false })
+  unlimited_quota: boolean;
+
+  @ApiProperty({ example: true })
+  model_limits_enabled: boolean;
+
+  @ApiProperty({ example: 'gpt-3.5-turbo,gpt-4' })
+  model_limits: string;
+
+  @ApiProperty({ example: '192.168.1.1\n10.0.0.1', description: 'one address or CIDR a line; empty = any' })
+  allow_ips: string;
+
+  @ApiProperty({ example: 'default' })
+  group: string;
+
+  @ApiProperty({ example: 'default', enum: ['default', 'origin', 'proxy'] })
+  mj_image_mode: string;
+
+  @ApiProperty({ example: '' })
+  mj_custom_proxy: string;
+
+  @ApiProperty({ example: [], type: [String] })
+  selected_groups: string[];
+}
+
+/** `data` of `GET /api/token/` (seed 002). */
+export class TokenPageDto {
+  @ApiProperty({ type: [TokenResponseDto] })
+  items: TokenResponseDto[];
+
+  @ApiProperty({ example: 5 })
+  total: number;
+
+  @ApiProperty({ example: 1 })
+  page: number;
+
+  @ApiProperty({ example: 20 })
+  page_size: number;
+}
+
+/** `data` of `POST /api/token/:id/key`. */
+export class TokenKeyDto {
+  @ApiProperty({ example: 123 })
+  id: number;
+
+  @ApiProperty({ example: 'sk-abcd0123456789abcdefghijklmnopqrstuvwxyzABCDwxyz' })
+  key: string;
+}
+
+function parseGroups(raw: string): string[] {
+  try {
+    const value: unknown = JSON.parse(raw || '[]');
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Maps a row to the wire object at `now` (unix seconds); `clearKey` (`sk-…`) only for create. */
+export function toTokenResponse(token: TokenEntity, now: number, clearKey?: string): TokenResponseDto {
+  return {
+    id: token.id,
+    user_id: token.userId,
+    name: token.name,
+    key: clearKey ?? maskKey(token.keyPrefix, token.keySuffix),
+    status: effectiveStatus(token, now),
+    created_time: token.createdTime,
+    accessed_time: token.accessedTime,
+    expired_time: token.expiredTime,
+    remain_quota: token.remainQuota,
+    used_quota: token.usedQuota,
+    unlimited_quota: !!token.unlimitedQuota,
+    model_limits_enabled: !!token.modelLimitsEnabled,
+    model_limits: token.modelLimits,
+    allow_ips: token.allowIps,
+    group: token.group,
+    mj_image_mode: token.mjImageMode,
+    mj_custom_proxy: token.mjCustomProxy,
+    selected_groups: parseGroups(token.selectedGroups),
+  };
+}

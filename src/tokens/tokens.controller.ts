@@ -1,0 +1,201 @@
+import { BadRequestException, Body, Controller, Delete, Get, Header, HttpCode, Param, ParseIntPipe, Post, Put, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
+import type { Principal } from '../common/auth/principal';
+import { ApiEnvelope, ok } from '../common/http/api-envelope';
+import { BatchDeleteTokensDto, BatchUpdateTokensDto } from './dto/batch-tokens.dto';
+import { CreateTokenDto } from './dto/create-token.dto';
+import { ListTokensQueryDto, SearchTokensQueryDto } from './dto/token-query.dto';
+import { TokenKeyDto, TokenPageDto, TokenResponseDto } from './dto/token-response.dto';
+import { UpdateTokenDto, UpdateTokenQueryDto } from './dto/update-token.dto';
+import { PerUserThrottlerGuard } from './per-user-throttler.guard';
+import { TokensService } from './tokens.service';
+
+const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
+
+/** Reveals per user per minute (`POST /api/token/:id/key`). */
+export const REVEAL_LIMIT = { limit: 10, ttl: 60_000 } as const;
+
+/** `{success, message, data: <model>}` for Swagger. */
+function envelopeOf(model: unknown, isArray = false) {
+  const data = model === undefined ? {} : isArray ? { type: 'array', items: { $ref: getSchemaPath(model as never) } } : { $ref: getSchemaPath(model as never) };
+  return { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data } }] };
+}
+
+/**
+ * new-api's token routes (seeds 000, 001, 002) under `/api/token/`, all scoped to the caller and
+ * needing `New-Api-User`. The literal routes (`search`, `batch`) come before `:id`.
+ */
+@ApiTags('Tokens')
+@ApiExtraModels(ApiEnvelope, TokenResponseDto, TokenPageDto, TokenKeyDto)
+@Controller('api/token')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Get()
+  @Authenticated({ newApiUserHeader: true })
+  @ApiOperation({ summary: "A page of the caller's tokens, newest first (keys masked); admins may pass user_id" })
+  @ApiOkResponse({ schema: envelopeOf(TokenPageDto) })
+  async list(@CurrentUser() principal: Principal, @Query() query: ListTokensQueryDto): Promise<ApiEnvelope<TokenPageDto>> {
+    return ok(await this.tokens.list(principal, query));
+  }
+
+  @Get('search')
+  @Authenticated({ newApiUserHeader: true })
+  @ApiOperation({ summary: 'Search the caller\'s tokens by name (keyword) and key (token); at most 100, newest first' })
+  @ApiOkResponse({ schema: envelopeOf(TokenResponseDto, true) })
+  async search(@CurrentUser() principal: Principal, @Query() query: SearchTokensQueryDto): Promise<ApiEnvelope<TokenResponseDto[]>> {
+    return ok(await this.tokens.search(principal, query));
+  }
+
+  @Post('batch')
+  @Authenticated({ newApiUserHeader: true })
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete several of the caller\'s tokens in one transaction; data = number deleted' })
+  @ApiOkResponse({ schema: { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data: { type: 'integer', example: 5 } } }] } })
+  @ApiBadRequestResponse({ description: 'ids missing, empty, not ids, or more than 1000' })
+  async removeMany(@CurrentUser() principal: Principal, @Body() dto: BatchDeleteTokensDto): Promise<ApiEnvelope<number>> {
+    return ok(await this.tokens.removeMany(principal, dto.ids));
+  }
+
+  @Put('batch')
+  @Authenticated({ newApiUserHeader: true })
+  @ApiOperation({ summary: 'Seed 001: set the fields named in update_fields on several tokens, one transaction; data = rows changed' })
+  @ApiBody({
+    type: BatchUpdateTokensDto,
+    examples: {
+      seed001: {
+        summary: "seed 001's example (comments removed)",
+        value: {
+          ids: [873, 869],
+          group: 'default',
+          expired_time: 1776410923,
+          remain_quota: 0,
+          unlimited_quota: true,
+          model_limits: 'gpt-4o,gpt-4o-2024-11-20',
+          model_limits_enabled: true,
+          allow_ips: '192.168.1.1',
+          mj_image_mode: 'origin',
+          mj_custom_proxy: '',
+          update_fields: ['group', 'expired_time', 'remain_quota', 'unlimited_quota', 'model_limits', 'allow_ips', 'mj_image_mode', 'mj_custom_proxy'],
+        },
+      },
+    },
+  })
+  @ApiOkResponse({ schema: { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data: { type: 'integer', example: 2 } } }] } })
+  @ApiBadRequestResponse({ description: 'a bad field, or a field named in update_fields missing' })
+  async updateMany(@CurrentUser() principal: Principal, @Body() dto: BatchUpdateTokensDto): Promise<ApiEnvelope<number>> {
+    return ok(await this.tokens.updateMany(principal, dto));
+  }
+
+  @Get(':id')
+  @Authenticated({ newApiUserHeader: true })
+  @ApiOperation({ summary: 'One of the caller\'s tokens in full (key masked)' })
+  @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
+  @ApiNotFoundResponse({ description: 'token does not exist (also for another user\'s token)' })
+  async get(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<TokenResponseDto>> {
+    return ok(await this.tokens.get(principal, id));
+  }
+
+  @Post()
+  @Authenticated({ newApiUserHeader: true })
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Create a token (seed 002); data carries the full sk- key, shown only here and by reveal' })
+  @ApiBody({
+    type: CreateTokenDto,
+    examples: {
+      seed002: {
+        summary: "seed 002's example",
+        value: {
+          name: 'My API Token',
+          expired_time: 1640995200,
+          remain_quota: 1000000,
+          unlimited_quota: false,
+          model_limits_enabled: true,
+          model_limits: ['gpt-3.5-turbo', 'gpt-4'],
+          allow_ips: '192.168.1.1,10.0.0.1',
+          group: 'default',
+        },
+      },
+    },
+  })
+  @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
+  @ApiBadRequestResponse({ description: 'a bad field ("token name is too long"), or the per-user token limit reached' })
+  async create(@CurrentUser() principal: Principal, @Body() dto: CreateTokenDto): Promise<ApiEnvelope<TokenResponseDto>> {
+    return ok(await this.tokens.create(principal, dto));
+  }
+
+  @Put()
+  @Authenticated({ newApiUserHeader: true })
+  @ApiOperation({ summary: 'Update a token (seed 000\'s body verbatim); with ?status_only=true only status' })
+  @ApiBody({
+    type: UpdateTokenDto,
+    examples: {
+      seed000: {
+        summary: "seed 000's example",
+        value: {
+          id: 194804,
+          remain_quota: 250000000000,
+          expired_time: -1,
+          unlimited_quota: false,
+          model_limits_enabled: false,
+          model_limits: '',
+          group: '',
+          mj_image_mode: 'default',
+          mj_custom_proxy: '',
+          selected_groups: [],
+          name: '令牌22名字',
+          allow_ips: '',
+        },
+      },
+      statusOnly: { summary: "seed 002's status-only example (with ?status_only=true)", value: { id: 123, status: 1 } },
+    },
+  })
+  @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
+  @ApiBadRequestResponse({ description: 'a bad field, or enabling an expired/exhausted token (seed 002 messages)' })
+  @ApiNotFoundResponse({ description: 'token does not exist' })
+  async update(
+    @CurrentUser() principal: Principal,
+    @Query() query: UpdateTokenQueryDto,
+    @Body() dto: UpdateTokenDto,
+  ): Promise<ApiEnvelope<TokenResponseDto>> {
+    return ok(await this.tokens.update(principal, dto, query.status_only === true));
+  }
+
+  @Delete(':id')
+  @Authenticated({ newApiUserHeader: true })
+  @ApiOperation({ summary: 'Delete one of the caller\'s tokens' })
+  @ApiOkResponse({ type: ApiEnvelope })
+  @ApiNotFoundResponse({ description: 'token does not exist' })
+  async remove(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<never>> {
+    await this.tokens.remove(principal, id);
+    return { success: true, message: '' };
+  }
+
+  @Post(':id/key')
+  @Authenticated({ newApiUserHeader: true })
+  @UseGuards(PerUserThrottlerGuard)
+  @Throttle({ default: REVEAL_LIMIT })
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({ summary: 'Reveal the full sk- key of one own token (10 a minute per user; never cached)' })
+  @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })
+  @ApiNotFoundResponse({ description: 'token does not exist' })
+  @ApiTooManyRequestsResponse({ description: 'more than 10 reveals a minute' })
+  async reveal(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<TokenKeyDto>> {
+    return ok(await this.tokens.revealKey(principal, id));
+  }
+}

@@ -1,0 +1,324 @@
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
+import { isAdmin, Principal } from '../common/auth/principal';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { CryptoService } from '../common/crypto/crypto.service';
+import { EnvironmentVariables } from '../config/env.validation';
+import { isUniqueViolation } from '../database/unique-violation';
+import { UsersService } from '../users/users.service';
+import { BatchUpdateField, BatchUpdateTokensDto } from './dto/batch-tokens.dto';
+import { CreateTokenDto } from './dto/create-token.dto';
+import type { TokenFieldsDto } from './dto/token-fields.dto';
+import { ListTokensQueryDto, PAGE_SIZE, SearchTokensQueryDto } from './dto/token-query.dto';
+import { TokenKeyDto, TokenPageDto, TokenResponseDto, toTokenResponse } from './dto/token-response.dto';
+import { TokenUsageResponseDto, toTokenUsageResponse } from './dto/token-usage-response.dto';
+import { UpdateTokenDto } from './dto/update-token.dto';
+import { TokenEntity, TokenStatus } from './entities/token.entity';
+import { displayKey, escapeLike, keyFromPresented, TOKEN_KEY_LENGTH } from './token-fields';
+import { enableRefusal, unixNow } from './token-status';
+
+/** Seed 002's "token does not exist": also for another user's token, so ids leak nothing. */
+export const TOKEN_NOT_FOUND = 'token does not exist';
+/** Most rows `GET /api/token/search` returns. */
+export const SEARCH_LIMIT = 100;
+
+type TokenColumns = Partial<Omit<TokenEntity, 'id' | 'userId' | 'keyHash' | 'keyCiphertext' | 'keyPrefix' | 'keySuffix'>>;
+
+/**
+ * The API tokens of seeds 000/001/002 (`/api/token/*`), scoped to the calling user, and the
+ * lookup the relay uses. Keys are 48 characters of `[0-9a-zA-Z]` from the CSPRNG, stored as an
+ * HMAC-SHA-256 (lookup), AES-256-GCM ciphertext (reveal) and clear first 8 / last 4 (search, mask).
+ * Every change publishes `{topic: 'token', id}` on the {@link InvalidationBus} after it commits.
+ */
+@Injectable()
+export class TokensService {
+  constructor(
+    @InjectRepository(TokenEntity) private readonly tokens: Repository<TokenEntity>,
+    private readonly dataSource: DataSource,
+    private readonly crypto: CryptoService,
+    private readonly bus: InvalidationBus,
+    private readonly users: UsersService,
+    private readonly config: ConfigService<EnvironmentVariables, true>,
+  ) {}
+
+  /**
+   * `GET /api/token/`: a page of the user's tokens, newest first. `p` from 1; `size`/`page_size`
+   * default 20, clamped to 100. Admins may pass `user_id`.
+   * @throws ForbiddenException (403) a common user asking for another user's tokens
+   */
+  async list(principal: Principal, query: ListTokensQueryDto): Promise<TokenPageDto> {
+    const userId = this.scopeUserId(principal, query.user_id);
+    const page = query.p ?? 1;
+    const pageSize = Math.min(query.size ?? query.page_size ?? PAGE_SIZE.default, PAGE_SIZE.max);
+    const [rows, total] = await this.tokens.findAndCount({
+      where: { userId },
+      order: { id: 'DESC' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    });
+    const now = unixNow();
+    return { items: rows.map((t) => toTokenResponse(t, now)), total, page, page_size: pageSize };
+  }
+
+  /**
+   * `GET /api/token/search`: `keyword` is a substring of the name; `token` (a leading `sk-` ignored)
+   * is the full key (exact, by hash), a fragment of its stored first 8 or last 4 characters, a longer
+   * start or end of it (checked against the decrypted key), or its masked form `abcd**********wxyz`.
+   * Both ANDed; at most 100, newest first. Name and short-fragment matches are case-insensitive (LIKE).
+   * @throws ForbiddenException (403) a common user asking for another user's tokens
+   */
+  async search(principal: Principal, query: SearchTokensQueryDto): Promise<TokenResponseDto[]> {
+    const userId = this.scopeUserId(principal, query.user_id);
+    const qb = this.tokens.createQueryBuilder('t').where('t.userId = :userId', { userId }).orderBy('t.id', 'DESC');
+    const keyword = query.keyword?.trim();
+    if (keyword) qb.andWhere("t.name LIKE :keyword ESCAPE '!'", { keyword: `%${escapeLike(keyword)}%` });
+
+    const fragment = query.token?.trim().replace(/^sk-/, '') ?? '';
+    let verify: ((key: string) => boolean) | undefined;
+    if (fragment) {
+      if (!/^[0-9a-zA-Z*]+$/.test(fragment)) return [];
+      if (fragment.includes('*')) {
+        const head = fragment.slice(0, fragment.indexOf('*')).slice(0, 8);
+        const tail = fragment.slice(fragment.lastIndexOf('*') + 1).slice(-4);
+        qb.andWhere("t.keyPrefix LIKE :head ESCAPE '!' AND t.keySuffix LIKE :tail ESCAPE '!'", { head: `${head}%`, tail: `%${tail}` });
+      } else if (fragment.length === TOKEN_KEY_LENGTH) {
+        qb.andWhere('t.keyHash = :hash', { hash: this.crypto.hash(fragment) });
+      } else if (fragment.length <= 8) {
+        qb.andWhere("(t.keyPrefix LIKE :frag ESCAPE '!' OR t.keySuffix LIKE :frag ESCAPE '!')", { frag: `%${fragment}%` });
+      } else if (fragment.length < TOKEN_KEY_LENGTH) {
+        qb.andWhere('(t.keyPrefix = :start OR t.keySuffix = :end)', { start: fragment.slice(0, 8), end: fragment.slice(-4) });
+        verify = (key) => key.startsWith(fragment) || key.endsWith(fragment);
+      } else {
+        return [];
+      }
+    }
+    const now = unixNow();
+    if (!verify) {
+      const rows = await qb.take(SEARCH_LIMIT).getMany();
+      return rows.map((t) => toTokenResponse(t, now));
+    }
+    const candidates = await qb.take(SEARCH_LIMIT * 10).getMany();
+    const check = verify;
+    return candidates
+      .filter((t) => check(this.crypto.decrypt(t.keyCiphertext)))
+      .slice(0, SEARCH_LIMIT)
+      .map((t) => toTokenResponse(t, now));
+  }
+
+  /** `GET /api/token/:id`: one own token, key masked. @throws NotFoundException (404) missing or not the caller's */
+  async get(principal: Principal, id: number): Promise<TokenResponseDto> {
+    return toTokenResponse(await this.findOwn(principal, id), unixNow());
+  }
+
+  /**
+   * `POST /api/token/` (seed 002): a new token; the answer carries `sk-<key>` in full, the only time
+   * besides reveal. Defaults: never expires, 0 quota (limited), no model/IP limits, enabled.
+   * @throws BadRequestException (400) when the user already holds `MAX_TOKENS_PER_USER` tokens
+   */
+  async create(principal: Principal, dto: CreateTokenDto): Promise<TokenResponseDto> {
+    const userId = principal.userId;
+    const max = this.config.get('MAX_TOKENS_PER_USER', { infer: true });
+    const limitError = () =>
+      new BadRequestException(`token limit reached: a user may hold at most ${max} tokens (MAX_TOKENS_PER_USER); delete some first`);
+    if ((await this.tokens.count({ where: { userId } })) >= max) throw limitError();
+
+    const now = unixNow();
+    const columns = this.columnsFrom(dto);
+    for (let attempt = 0; ; attempt++) {
+      const key = this.crypto.randomAlphanumeric(TOKEN_KEY_LENGTH);
+      const token = this.tokens.create({
+        userId,
+        name: dto.name,
+        status: TokenStatus.Enabled,
+        createdTime: now,
+        accessedTime: 0,
+        expiredTime: -1,
+        remainQuota: 0,
+        usedQuota: 0,
+        unlimitedQuota: false,
+        modelLimitsEnabled: false,
+        modelLimits: '',
+        allowIps: '',
+        group: '',
+        mjImageMode: 'default',
+        mjCustomProxy: '',
+        selectedGroups: '[]',
+        ...columns,
+        ...this.keyColumns(key),
+      });
+      try {
+        await this.tokens.insert(token);
+      } catch (error) {
+        // A hash collision of two random 48-character keys is ~2^-285; retry once rather than 500.
+        if (isUniqueViolation(error) && attempt === 0) continue;
+        throw error;
+      }
+      // Two concurrent creates may both pass the first count: re-check and undo past the limit.
+      if ((await this.tokens.count({ where: { userId } })) > max) {
+        await this.tokens.delete({ id: token.id, userId });
+        throw limitError();
+      }
+      this.bus.publish({ topic: 'token', id: token.id });
+      return toTokenResponse(token, now, displayKey(key));
+    }
+  }
+
+  /**
+   * `PUT /api/token/`: changes the fields present in `dto` (seed 000's body verbatim); with
+   * `statusOnly` only `status`. Switching on (status 1) a token that, after the change, is expired or
+   * exhausted is refused with seed 002's message.
+   * @throws NotFoundException (404) missing or not the caller's; BadRequestException (400) refused enable,
+   *   or `status_only` without `status`
+   */
+  async update(principal: Principal, dto: UpdateTokenDto, statusOnly: boolean): Promise<TokenResponseDto> {
+    const token = await this.findOwn(principal, dto.id);
+    let changes: TokenColumns;
+    if (statusOnly) {
+      if (dto.status === undefined) throw new BadRequestException('status is required with status_only=true (1 enabled, 2 disabled)');
+      changes = { status: dto.status };
+    } else {
+      changes = { ...this.columnsFrom(dto), ...(dto.name !== undefined ? { name: dto.name } : {}), ...(dto.status !== undefined ? { status: dto.status } : {}) };
+    }
+    const next = { ...token, ...changes } as TokenEntity;
+    const now = unixNow();
+    if (changes.status === TokenStatus.Enabled) {
+      const refusal = enableRefusal(next, now);
+      if (refusal) throw new BadRequestException(refusal);
+    }
+    if (Object.keys(changes).length > 0) {
+      const result = await this.tokens.update({ id: token.id, userId: token.userId }, changes);
+      if (result.affected === 0) throw new NotFoundException(TOKEN_NOT_FOUND);
+      this.bus.publish({ topic: 'token', id: token.id });
+    }
+    return toTokenResponse(next, now);
+  }
+
+  /** `DELETE /api/token/:id`. @throws NotFoundException (404) missing or not the caller's */
+  async remove(principal: Principal, id: number): Promise<void> {
+    const result = await this.tokens.delete({ id, userId: principal.userId });
+    if (!result.affected) throw new NotFoundException(TOKEN_NOT_FOUND);
+    this.bus.publish({ topic: 'token', id });
+  }
+
+  /**
+   * `POST /api/token/batch` (seed 002): deletes those of `ids` that are the caller's, in one
+   * transaction. @returns how many were deleted (others' and missing ids are not counted)
+   */
+  async removeMany(principal: Principal, ids: number[]): Promise<number> {
+    const deleted = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TokenEntity);
+      const own = await this.ownIds(repo, principal.userId, ids);
+      if (own.length > 0) await repo.delete({ userId: principal.userId, id: In(own) });
+      return own;
+    });
+    for (const id of deleted) this.bus.publish({ topic: 'token', id });
+    return deleted.length;
+  }
+
+  /**
+   * `PUT /api/token/batch` (seed 001): sets the fields named in `update_fields` on those of `ids`
+   * that are the caller's, in one transaction (one UPDATE). Status is not a batch field.
+   * @returns rows changed (others' and missing ids are not counted)
+   * @throws BadRequestException (400) a field named in `update_fields` is missing from the body
+   */
+  async updateMany(principal: Principal, dto: BatchUpdateTokensDto): Promise<number> {
+    const named = new Set<BatchUpdateField>(dto.update_fields);
+    const picked: Partial<TokenFieldsDto> = {};
+    for (const field of named) {
+      if (dto[field] === undefined) throw new BadRequestException(`${field} is named in update_fields but missing from the body`);
+      (picked as Record<string, unknown>)[field] = dto[field];
+    }
+    const changes = this.columnsFrom(picked);
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TokenEntity);
+      const own = await this.ownIds(repo, principal.userId, dto.ids);
+      if (own.length > 0) await repo.update({ userId: principal.userId, id: In(own) }, changes);
+      return own;
+    });
+    for (const id of changed) this.bus.publish({ topic: 'token', id });
+    return changed.length;
+  }
+
+  /** `POST /api/token/:id/key`: the full `sk-<key>` of one own token. @throws NotFoundException (404) */
+  async revealKey(principal: Principal, id: number): Promise<TokenKeyDto> {
+    const token = await this.findOwn(principal, id);
+    return { id: token.id, key: displayKey(this.crypto.decrypt(token.keyCiphertext)) };
+  }
+
+  /**
+   * `GET /api/usage/token`: the usage of the token presented as the bearer (`sk-<key>`, or the bare
+   * key). Any status may look at its own usage; an unknown key or a deleted owner is refused.
+   * @throws UnauthorizedException (401)
+   */
+  async usageOf(presented: string | undefined): Promise<TokenUsageResponseDto> {
+    const key = presented ? keyFromPresented(presented) : undefined;
+    if (!key) throw new UnauthorizedException('missing or malformed API token: send Authorization: Bearer sk-<key>');
+    const token = await this.findByKey(key);
+    if (!token) throw new UnauthorizedException('invalid API token');
+    try {
+      await this.users.findLive(token.userId);
+    } catch {
+      throw new UnauthorizedException('invalid API token');
+    }
+    return toTokenUsageResponse(token);
+  }
+
+  /**
+   * The relay's lookup: the token whose 48-character key (without `sk-`) is `key`, by its HMAC in one
+   * indexed query, compared in constant time. Any status; callers apply `effectiveStatus` (token-status.ts).
+   */
+  async findByKey(key: string): Promise<TokenEntity | null> {
+    return this.findByKeyHash(this.crypto.hash(key));
+  }
+
+  /** Same as {@link findByKey} from `CryptoService.hash(key)` (the relay's cache key). */
+  async findByKeyHash(hash: string): Promise<TokenEntity | null> {
+    const token = await this.tokens.findOne({ where: { keyHash: hash } });
+    return token && this.crypto.hashesEqual(token.keyHash, hash) ? token : null;
+  }
+
+  private async findOwn(principal: Principal, id: number): Promise<TokenEntity> {
+    const token = await this.tokens.findOne({ where: { id, userId: principal.userId } });
+    if (!token) throw new NotFoundException(TOKEN_NOT_FOUND);
+    return token;
+  }
+
+  private async ownIds(repo: Repository<TokenEntity>, userId: number, ids: number[]): Promise<number[]> {
+    const rows = await repo.find({ select: { id: true }, where: { userId, id: In(ids) } });
+    return rows.map((r) => r.id);
+  }
+
+  /** The user whose tokens a list/search shows: the caller, or (admins only) `requested`. */
+  private scopeUserId(principal: Principal, requested?: number): number {
+    if (requested === undefined || requested === principal.userId) return principal.userId;
+    if (!isAdmin(principal)) throw new ForbiddenException("admin role required to see another user's tokens (user_id)");
+    return requested;
+  }
+
+  private keyColumns(key: string): Pick<TokenEntity, 'keyHash' | 'keyCiphertext' | 'keyPrefix' | 'keySuffix'> {
+    return {
+      keyHash: this.crypto.hash(key),
+      keyCiphertext: this.crypto.encrypt(key),
+      keyPrefix: key.slice(0, 8),
+      keySuffix: key.slice(-4),
+    };
+  }
+
+  /** Entity columns of the DTO fields that are present (already normalized by the DTO). */
+  private columnsFrom(dto: Partial<TokenFieldsDto>): TokenColumns {
+    const c: TokenColumns = {};
+    if (dto.remain_quota !== undefined) c.remainQuota = dto.remain_quota;
+    if (dto.expired_time !== undefined) c.expiredTime = dto.expired_time;
+    if (dto.unlimited_quota !== undefined) c.unlimitedQuota = dto.unlimited_quota;
+    if (dto.model_limits_enabled !== undefined) c.modelLimitsEnabled = dto.model_limits_enabled;
+    if (dto.model_limits !== undefined) c.modelLimits = dto.model_limits;
+    if (dto.allow_ips !== undefined) c.allowIps = dto.allow_ips;
+    if (dto.group !== undefined) c.group = dto.group;
+    if (dto.mj_image_mode !== undefined) c.mjImageMode = dto.mj_image_mode;
+    if (dto.mj_custom_proxy !== undefined) c.mjCustomProxy = dto.mj_custom_proxy;
+    if (dto.selected_groups !== undefined) c.selectedGroups = JSON.stringify(dto.selected_groups);
+    return c;
+  }
+}
