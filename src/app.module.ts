@@ -12,6 +12,9 @@ import { EnvironmentVariables, validateEnv } from './config/env.validation';
 import { buildLoggerOptions } from './config/logger.options';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
+import { PricesModule } from './prices/prices.module';
+import { RelayModule } from './relay/relay.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 import { UsagesModule } from './usages/usages.module';
@@ -42,6 +45,9 @@ export class AppModule {
         CommonModule,
         HealthModule,
         UsersModule,
+        KeysModule,
+        PricesModule,
+        RelayModule,
         TokensModule,
         UsagesModule,
       ],

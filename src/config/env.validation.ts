@@ -80,6 +80,39 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   USAGE_RETENTION_DAYS = 90;
+
+  /**
+   * Price for models without an entry in `/1/prices`: USD per 1M input tokens, optionally
+   * `,<output>` (e.g. `2` or `2.5,10`). Unset: such models are refused (400 `model_price_missing`).
+   */
+  @IsOptional()
+  @Matches(/^\d{1,12}(\.\d{1,6})?(,\d{1,12}(\.\d{1,6})?)?$/, { message: 'must be <input USD per 1M>[,<output USD per 1M>], e.g. 2 or 2.5,10' })
+  DEFAULT_MODEL_PRICE?: string;
+
+  /** Relay: further upstream keys tried after a network error, 429 or 5xx (never after bytes reached the client). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  RELAY_MAX_RETRIES = 2;
+
+  /** Relay: completion tokens reserved when a request gives no `max_tokens` (settled to the real usage after). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RELAY_DEFAULT_MAX_TOKENS = 512;
+
+  /** Relay: milliseconds to wait for an upstream's response headers, and between body chunks. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  RELAY_UPSTREAM_TIMEOUT_MS = 300_000;
+
+  /** Relay: milliseconds an API token stays in the in-memory cache (changes invalidate it at once anyway). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RELAY_TOKEN_CACHE_TTL_MS = 60_000;
 }
 
 /**

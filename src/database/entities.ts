@@ -1,3 +1,5 @@
+import { KeyEntity } from '../keys/entities/key.entity';
+import { PriceEntity } from '../prices/entities/price.entity';
 import { TokenEntity } from '../tokens/entities/token.entity';
 import { UsageDailyEntity } from '../usages/entities/usage-daily.entity';
 import { UsageRecordEntity } from '../usages/entities/usage-record.entity';
@@ -6,4 +8,4 @@ import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, SessionEntity, SsoAppEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity];

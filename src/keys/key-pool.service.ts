@@ -1,0 +1,191 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { CryptoService } from '../common/crypto/crypto.service';
+import { parseDeployments, parseModels } from './dto/key-response.dto';
+import { ApiType, KeyEntity, KeyStatus } from './entities/key.entity';
+
+/** An enabled upstream key as the relay uses it: decrypted secret, parsed endpoint and routing fields. */
+export interface RoutableKey {
+  id: number;
+  apiType: ApiType;
+  secret: string;
+  /** `https://host:port` */
+  origin: string;
+  /** Path of the endpoint without a trailing slash (`/v1`, or `` for Azure resources). */
+  basePath: string;
+  apiVersion: string;
+  deployments: Record<string, string>;
+  /** Undefined = any model. */
+  models?: Set<string>;
+  group: string;
+  priority: number;
+  weight: number;
+}
+
+const LAST_USED_FLUSH_MS = 5_000;
+
+/**
+ * The relay's view of upstream keys (issue 4): every enabled key, decrypted once, grouped by
+ * `group`, held in memory until a `key` invalidation. Picks keys per request without a query:
+ * highest priority first, weighted random within a priority. `last_used_at` is kept in memory
+ * and flushed every 5 s (one UPDATE per used key), so the hot path writes nothing for it.
+ */
+@Injectable()
+export class KeyPool implements OnModuleDestroy {
+  private readonly logger = new Logger('KeyPool');
+  private byGroup?: Promise<Map<string, RoutableKey[]>>;
+  private readonly used = new Map<number, number>();
+  private readonly flushed = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(KeyEntity) private readonly keys: Repository<KeyEntity>,
+    private readonly crypto: CryptoService,
+    private readonly bus: InvalidationBus,
+  ) {
+    this.bus.subscribe((event) => {
+      if (event.topic === 'key') this.byGroup = undefined;
+    });
+  }
+
+  /**
+   * Enabled keys of `groups` (in group order) that serve `model`, in the order to try them:
+   * within a group by priority (desc), weighted random within a priority. Empty when none.
+   */
+  async candidates(groups: string[], model: string): Promise<RoutableKey[]> {
+    const table = await this.table();
+    const out: RoutableKey[] = [];
+    const seen = new Set<number>();
+    for (const group of groups) {
+      const keys = table.get(group);
+      if (!keys) continue;
+      const fit = keys.filter((k) => !seen.has(k.id) && (!k.models || k.models.has(model)));
+      for (const k of orderByPriorityAndWeight(fit)) {
+        seen.add(k.id);
+        out.push(k);
+      }
+    }
+    return out;
+  }
+
+  /** Models some enabled key of `groups` serves; `undefined` in the set's place means some key serves any model. */
+  async servedModels(groups: string[]): Promise<{ any: boolean; models: Set<string> }> {
+    const table = await this.table();
+    const models = new Set<string>();
+    let any = false;
+    for (const g of groups) {
+      for (const k of table.get(g) ?? []) {
+        if (!k.models) any = true;
+        else for (const m of k.models) models.add(m);
+      }
+    }
+    return { any, models };
+  }
+
+  /** Notes that `keyId` relayed a request now (flushed to `last_used_at` within 5 s). */
+  markUsed(keyId: number): void {
+    this.used.set(keyId, Math.floor(Date.now() / 1000));
+    this.timer ??= setTimeout(() => void this.flush(), LAST_USED_FLUSH_MS).unref();
+  }
+
+  /** The in-memory last use of a key (unix seconds, 0 = none since start). */
+  lastUsed(keyId: number): number {
+    return this.used.get(keyId) ?? 0;
+  }
+
+  /**
+   * Disables a key automatically (status 3) after the upstream refused it (401 or
+   * `insufficient_quota`), keeping the reason in `last_error`; only an enabled key changes.
+   */
+  async disableAutomatically(keyId: number, reason: string): Promise<void> {
+    await this.keys.update(
+      { id: keyId, status: KeyStatus.Enabled },
+      { status: KeyStatus.DisabledAuto, lastError: reason.slice(0, 1000), updatedAt: new Date() },
+    );
+    this.bus.publish({ topic: 'key', id: keyId });
+    this.logger.warn(`upstream key ${keyId} disabled automatically: ${reason.slice(0, 200)}`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await this.flush().catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    for (const [id, at] of this.used) {
+      if (this.flushed.get(id) === at) continue;
+      this.flushed.set(id, at);
+      await this.keys.update({ id }, { lastUsedAt: at }).catch((error: Error) => this.logger.warn(`last_used_at of key ${id}: ${error.message}`));
+    }
+  }
+
+  private table(): Promise<Map<string, RoutableKey[]>> {
+    if (!this.byGroup) {
+      const loading = this.load();
+      this.byGroup = loading;
+      loading.catch(() => {
+        if (this.byGroup === loading) this.byGroup = undefined;
+      });
+    }
+    return this.byGroup;
+  }
+
+  private async load(): Promise<Map<string, RoutableKey[]>> {
+    const rows = await this.keys.find({ where: { status: KeyStatus.Enabled } });
+    const table = new Map<string, RoutableKey[]>();
+    for (const row of rows) {
+      let secret: string;
+      let url: URL;
+      try {
+        secret = this.crypto.decrypt(row.keyCiphertext);
+        url = new URL(row.endpoint);
+      } catch (error) {
+        this.logger.warn(`upstream key ${row.id} skipped: ${(error as Error).message}`);
+        continue;
+      }
+      const models = parseModels(row.models);
+      const key: RoutableKey = {
+        id: row.id,
+        apiType: row.apiType,
+        secret,
+        origin: url.origin,
+        basePath: url.pathname.replace(/\/+$/, ''),
+        apiVersion: row.apiVersion,
+        deployments: parseDeployments(row.deployments),
+        models: models.length ? new Set(models) : undefined,
+        group: row.group,
+        priority: row.priority,
+        weight: row.weight,
+      };
+      const list = table.get(row.group) ?? [];
+      list.push(key);
+      table.set(row.group, list);
+    }
+    return table;
+  }
+}
+
+/** Priority descending; within a priority a weighted random order (weight 0 last). */
+export function orderByPriorityAndWeight<T extends { priority: number; weight: number }>(keys: T[], random = Math.random): T[] {
+  if (keys.length <= 1) return keys;
+  const byPriority = new Map<number, T[]>();
+  for (const k of keys) byPriority.set(k.priority, [...(byPriority.get(k.priority) ?? []), k]);
+  const out: T[] = [];
+  for (const p of [...byPriority.keys()].sort((a, b) => b - a)) {
+    const pool = [...(byPriority.get(p) as T[])];
+    while (pool.length) {
+      const total = pool.reduce((s, k) => s + Math.max(0, k.weight), 0);
+      let index = 0;
+      if (total > 0) {
+        let r = random() * total;
+        index = pool.findIndex((k) => (r -= Math.max(0, k.weight)) < 0);
+        if (index < 0) index = pool.length - 1;
+      }
+      out.push(pool.splice(index, 1)[0]);
+    }
+  }
+  return out;
+}

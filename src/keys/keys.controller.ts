@@ -1,0 +1,53 @@
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../common/auth/auth.decorators';
+import { MessageResponseDto } from '../users/dto/user-response.dto';
+import { CreateKeyDto } from './dto/create-key.dto';
+import { KeyResponseDto } from './dto/key-response.dto';
+import { UpdateKeyDto } from './dto/update-key.dto';
+import { KeysService } from './keys.service';
+
+const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
+
+/** Seed 003's upstream key routes under `/1/`, admin only; keys always masked. */
+@ApiTags('Keys')
+@Controller('1/keys')
+export class KeysController {
+  constructor(private readonly keys: KeysService) {}
+
+  @Get()
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: 'All upstream keys (masked)' })
+  @ApiOkResponse({ type: KeyResponseDto, isArray: true })
+  list(): Promise<KeyResponseDto[]> {
+    return this.keys.list();
+  }
+
+  @Post()
+  @Authenticated({ admin: true })
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add an upstream key (seed 003 body; endpoint "" = the OpenAI default)' })
+  @ApiOkResponse({ type: KeyResponseDto })
+  create(@Body() dto: CreateKeyDto): Promise<KeyResponseDto> {
+    return this.keys.create(dto);
+  }
+
+  @Patch(':id')
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: 'Change any field of a key; status 1 enables (clears last_error), 2 disables' })
+  @ApiOkResponse({ type: KeyResponseDto })
+  @ApiNotFoundResponse({ description: 'no such key' })
+  update(@Param('id', idPipe) id: number, @Body() dto: UpdateKeyDto): Promise<KeyResponseDto> {
+    return this.keys.update(id, dto);
+  }
+
+  @Delete(':id')
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: 'Delete an upstream key' })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiNotFoundResponse({ description: 'no such key' })
+  async remove(@Param('id', idPipe) id: number): Promise<MessageResponseDto> {
+    await this.keys.remove(id);
+    return { message: 'ok' };
+  }
+}

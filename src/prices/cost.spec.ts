@@ -1,0 +1,33 @@
+import { computeCost, formatPrice, parsePrice } from './cost';
+
+const gpt35 = { model: 'gpt-3.5-turbo', inputMicro: parsePrice('2'), outputMicro: parsePrice('2') };
+
+describe('cost', () => {
+  it('seed 003: 55 tokens of gpt-3.5-turbo cost $0.000110 = 55 quota, for any split', () => {
+    for (const [p, c] of [[55, 0], [5, 50], [30, 25]]) {
+      expect(computeCost(p, c, gpt35)).toEqual({ costUsd: '0.0001100000', quota: 55 });
+    }
+  });
+
+  it('computes exactly with prices of 6 decimal places and rounds quota up', () => {
+    const mini = { model: 'gpt-4o-mini', inputMicro: parsePrice('0.15'), outputMicro: parsePrice('0.6') };
+    // 1000 x 0.15 + 100 x 0.6 = 210 micro-USD = 0.00021 USD → 105 quota
+    expect(computeCost(1000, 100, mini)).toEqual({ costUsd: '0.0002100000', quota: 105 });
+    // 1 token x 0.15 = 0.00000015 USD → 0.075 quota → 1
+    expect(computeCost(1, 0, mini)).toEqual({ costUsd: '0.0000001500', quota: 1 });
+    const odd = { model: 'x', inputMicro: parsePrice('0.000001'), outputMicro: 0n };
+    // 1 token x 1e-12 USD: 10-place cost rounds up to 1e-10, quota up to 1
+    expect(computeCost(1, 0, odd)).toEqual({ costUsd: '0.0000000001', quota: 1 });
+    expect(computeCost(0, 0, gpt35)).toEqual({ costUsd: '0.0000000000', quota: 0 });
+  });
+
+  it('parses and formats prices, refusing more than 6 places or negatives', () => {
+    expect(parsePrice('2.5')).toBe(2_500_000n);
+    expect(formatPrice(2_500_000n)).toBe('2.5');
+    expect(formatPrice(parsePrice('0.000001'))).toBe('0.000001');
+    expect(formatPrice(parsePrice('30'))).toBe('30');
+    expect(() => parsePrice('0.0000001')).toThrow();
+    expect(() => parsePrice('-1')).toThrow();
+    expect(() => parsePrice('1e-3')).toThrow();
+  });
+});

@@ -1,0 +1,56 @@
+/** Quota units per USD (seed 000: 500,000 quota = 1 USD). */
+export const QUOTA_PER_USD = 500_000n;
+
+/** A model price in integer micro-USD per 1,000,000 tokens (= pico-USD, 1e-12 USD, per token). */
+export interface ModelPrice {
+  model: string;
+  inputMicro: bigint;
+  outputMicro: bigint;
+}
+
+/** The charge of one request: USD as a decimal string with 10 places (rounded up), and quota units. */
+export interface Cost {
+  costUsd: string;
+  quota: number;
+}
+
+const PRICE = /^\d{1,12}(\.\d{1,6})?$/;
+
+/** True for a price string this module accepts: a non-negative decimal with at most 6 places. */
+export function isPriceString(value: string): boolean {
+  return PRICE.test(value);
+}
+
+/**
+ * `"2.5"` (USD per 1M tokens) → 2_500_000n micro-USD per 1M tokens, exactly.
+ * @throws Error for anything but a non-negative decimal with at most 6 places.
+ */
+export function parsePrice(value: string): bigint {
+  if (!isPriceString(value)) throw new Error(`invalid price "${value}": expected a decimal with at most 6 places`);
+  const [whole, frac = ''] = value.split('.');
+  return BigInt(whole) * 1_000_000n + BigInt(frac.padEnd(6, '0'));
+}
+
+/** Micro-USD per 1M tokens → a plain decimal string (`2500000n` → `"2.5"`). */
+export function formatPrice(micro: bigint): string {
+  const whole = micro / 1_000_000n;
+  const frac = (micro % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return a === 0n ? 0n : (a + b - 1n) / b;
+}
+
+/**
+ * Exact cost of a request in integer arithmetic: pico-USD = prompt x input + completion x output;
+ * `costUsd` is that in USD with 10 places (rounded up); `quota` = ceil(cost x 500,000) (issue 4).
+ * Seed 003: 55 tokens of gpt-3.5-turbo (2 USD / 1M both ways) → `"0.0001100000"`, 55 quota.
+ */
+export function computeCost(promptTokens: number, completionTokens: number, price: ModelPrice): Cost {
+  const pico = BigInt(promptTokens) * price.inputMicro + BigInt(completionTokens) * price.outputMicro;
+  const tenths = ceilDiv(pico, 100n); // 1e-10 USD units
+  const whole = tenths / 10_000_000_000n;
+  const frac = (tenths % 10_000_000_000n).toString().padStart(10, '0');
+  return { costUsd: `${whole}.${frac}`, quota: Number(ceilDiv(pico * QUOTA_PER_USD, 1_000_000_000_000n)) };
+}

@@ -1,0 +1,40 @@
+import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../common/auth/auth.decorators';
+import { MessageResponseDto } from '../users/dto/user-response.dto';
+import { PriceResponseDto } from './dto/price-response.dto';
+import { PutPricesDto } from './dto/put-prices.dto';
+import { PricesService } from './prices.service';
+
+/** Model prices under `/1/` (issue 4): any user reads them, admins change them. */
+@ApiTags('Prices')
+@Controller('1/prices')
+export class PricesController {
+  constructor(private readonly prices: PricesService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: 'Model prices in USD per 1M input and output tokens' })
+  @ApiOkResponse({ type: PriceResponseDto, isArray: true })
+  list(): Promise<PriceResponseDto[]> {
+    return this.prices.list();
+  }
+
+  @Put()
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: 'Add or replace model prices (others stay); returns the whole table' })
+  @ApiOkResponse({ type: PriceResponseDto, isArray: true })
+  put(@Body() dto: PutPricesDto): Promise<PriceResponseDto[]> {
+    return this.prices.put(dto.prices);
+  }
+
+  @Delete(':model')
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: "Remove a model's price (the model then uses DEFAULT_MODEL_PRICE or is refused)" })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiNotFoundResponse({ description: 'the model has no price' })
+  async remove(@Param('model') model: string): Promise<MessageResponseDto> {
+    await this.prices.remove(model);
+    return { message: 'ok' };
+  }
+}

@@ -1,0 +1,49 @@
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { BEARER_SCHEME, Public } from '../common/auth/auth.decorators';
+import { RelayService } from './relay.service';
+
+/**
+ * The OpenAI-compatible relay (issue 4) under `/v1`. `@Public()` for the global guard: the relay
+ * authenticates the `sk-` API token itself (`Authorization: Bearer` or `x-api-key`). Bodies pass
+ * through unvalidated apart from what metering needs; errors in OpenAI's `{error:{message,type,code}}`.
+ */
+@ApiTags('Relay')
+@ApiBearerAuth(BEARER_SCHEME)
+@Public()
+@Controller('v1')
+export class RelayController {
+  constructor(private readonly relay: RelayService) {}
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Chat completion (JSON, or SSE with stream: true), metered against the token' })
+  @ApiBody({ schema: { type: 'object', example: { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'Hello' }] } } })
+  chat(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.relay.relay('chat/completions', req, res);
+  }
+
+  @Post('completions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Legacy text completion (JSON or SSE), metered against the token' })
+  @ApiBody({ schema: { type: 'object', example: { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi' } } })
+  completions(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.relay.relay('completions', req, res);
+  }
+
+  @Post('embeddings')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Embeddings, metered against the token (input tokens only)' })
+  @ApiBody({ schema: { type: 'object', example: { model: 'text-embedding-3-small', input: 'hello' } } })
+  embeddings(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.relay.relay('embeddings', req, res);
+  }
+
+  @Get('models')
+  @ApiOperation({ summary: 'Models the token may use and some enabled key of its groups serves' })
+  @ApiOkResponse({ schema: { example: { object: 'list', data: [{ id: 'gpt-3.5-turbo', object: 'model', created: 0, owned_by: 'tollgate' }] } } })
+  models(@Req() req: Request): ReturnType<RelayService['models']> {
+    return this.relay.models(req);
+  }
+}

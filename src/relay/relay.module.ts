@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { KeysModule } from '../keys/keys.module';
+import { PricesModule } from '../prices/prices.module';
+import { TokenEntity } from '../tokens/entities/token.entity';
+import { UsagesModule } from '../usages/usages.module';
+import { UserEntity } from '../users/entities/user.entity';
+import { MeteringService } from './metering.service';
+import { RelayController } from './relay.controller';
+import { RelayService } from './relay.service';
+import { TokenCache } from './token-cache.service';
+import { UpstreamClient } from './upstream.client';
+
+/** The metering relay `/v1/*` (issue 4). */
+@Module({
+  imports: [TypeOrmModule.forFeature([TokenEntity, UserEntity]), KeysModule, PricesModule, UsagesModule],
+  controllers: [RelayController],
+  providers: [RelayService, TokenCache, MeteringService, UpstreamClient],
+})
+export class RelayModule {}

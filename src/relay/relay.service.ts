@@ -1,0 +1,328 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import { errorBody } from '../common/http/route-family';
+import { EnvironmentVariables } from '../config/env.validation';
+import { KeyPool, RoutableKey } from '../keys/key-pool.service';
+import { computeCost, ModelPrice } from '../prices/cost';
+import { PricesService } from '../prices/prices.service';
+import { MeteringService, Reservation } from './metering.service';
+import { assertModelAllowed, assertTokenUsable, Refusals } from './relay-policy';
+import type { RelayToken } from './relay-token';
+import { TokenCache } from './token-cache.service';
+import { countChatPrompt, countInput } from './token-counter';
+import { RelayOperation, UpstreamClient } from './upstream.client';
+import { CountedUsage, usageOfJson, usageOfStream } from './usage-extract';
+
+/** One relayed request in flight. */
+interface Flight {
+  token: RelayToken;
+  operation: RelayOperation;
+  model: string;
+  body: Record<string, unknown>;
+  isStream: boolean;
+  price: ModelPrice;
+  promptEstimate: number;
+  reservation: Reservation;
+  ip: string;
+  requestId: string;
+  started: number;
+  createdAt: Date;
+  abort: AbortController;
+  clientGone: boolean;
+  keyId: number | null;
+  settled: boolean;
+}
+
+/** A failed upstream attempt, as the client would see it if it is the last. */
+interface Failure {
+  status: number;
+  message: string;
+  code: string;
+}
+
+/** The API key of a relay request: `Authorization: Bearer sk-...` (or bare), else `x-api-key`. */
+export function extractApiKey(req: Request): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth) {
+    const value = auth.replace(/^bearer\s+/i, '').trim();
+    if (value) return value;
+  }
+  const header = req.headers['x-api-key'];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  return value || undefined;
+}
+
+/**
+ * The OpenAI-compatible relay of issue 4: authenticates the `sk-` token (cached), applies its
+ * policy, reserves an estimate, calls upstream keys in order (retrying the next on network
+ * errors, 429 and 5xx, never after bytes reached the client; auto-disabling keys refused with
+ * 401 or `insufficient_quota`), streams SSE through as it arrives, and settles the real
+ * charge with exactly one usage record per request, failed and aborted ones included.
+ */
+@Injectable()
+export class RelayService {
+  private readonly logger = new Logger('Relay');
+  private readonly maxRetries: number;
+  private readonly defaultMaxTokens: number;
+
+  constructor(
+    private readonly tokens: TokenCache,
+    private readonly keys: KeyPool,
+    private readonly prices: PricesService,
+    private readonly metering: MeteringService,
+    private readonly upstream: UpstreamClient,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.maxRetries = config.get('RELAY_MAX_RETRIES', { infer: true });
+    this.defaultMaxTokens = config.get('RELAY_DEFAULT_MAX_TOKENS', { infer: true });
+  }
+
+  /**
+   * Authenticates and checks the token (no model check).
+   * @throws CodedHttpException 401 (missing/unknown/disabled/expired key, owner deleted), 403 (IP).
+   */
+  async authenticate(req: Request): Promise<RelayToken> {
+    const key = extractApiKey(req);
+    if (!key) throw Refusals.missingKey();
+    const token = await this.tokens.lookup(key);
+    assertTokenUsable(token, clientIp(req), Math.floor(Date.now() / 1000));
+    return token;
+  }
+
+  /** `GET /v1/models`: models the token may use that some enabled key of its groups serves. */
+  async models(req: Request): Promise<{ object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] }> {
+    const token = await this.authenticate(req);
+    const served = await this.keys.servedModels(token.groups);
+    let ids = new Set(served.any ? [...served.models, ...this.prices.pricedModels()] : served.models);
+    if (token.modelLimits) ids = new Set([...token.modelLimits].filter((m) => served.any || served.models.has(m)));
+    const data = [...ids].sort().map((id) => ({ id, object: 'model' as const, created: 0, owned_by: 'tollgate' }));
+    return { object: 'list', data };
+  }
+
+  /**
+   * Relays one request. Refusals before the upstream call are thrown (the filter renders them);
+   * from the reservation on, the answer is written here and the request is always settled.
+   */
+  async relay(operation: RelayOperation, req: Request, res: Response): Promise<void> {
+    const started = performance.now();
+    const createdAt = new Date();
+    const token = await this.authenticate(req);
+    const body = req.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw Refusals.badRequest('the request body must be a JSON object');
+    const model = body.model;
+    if (typeof model !== 'string' || model.trim() === '') throw Refusals.badRequest('model is required');
+    if (operation === 'chat/completions' && !Array.isArray(body.messages)) throw Refusals.badRequest('messages must be an array');
+    if (operation === 'completions' && body.prompt === undefined) throw Refusals.badRequest('prompt is required');
+    if (operation === 'embeddings' && body.input === undefined) throw Refusals.badRequest('input is required');
+    assertModelAllowed(token, model);
+    const price = this.prices.priceFor(model);
+    if (!price) throw Refusals.noPrice(model);
+    const candidates = await this.keys.candidates(token.groups, model);
+    if (candidates.length === 0) throw Refusals.noKey(model);
+
+    const isStream = operation !== 'embeddings' && body.stream === true;
+    const promptEstimate = operation === 'chat/completions' ? countChatPrompt(body) : countInput(operation === 'completions' ? body.prompt : body.input);
+    const estimate = computeCost(promptEstimate, this.completionEstimate(operation, body), price).quota;
+    const reservation = await this.metering.reserve(token.id, token.unlimitedQuota, estimate);
+    if (!reservation) throw Refusals.insufficientQuota(estimate);
+
+    const flight: Flight = {
+      token,
+      operation,
+      model,
+      body,
+      isStream,
+      price,
+      promptEstimate,
+      reservation,
+      ip: clientIp(req),
+      requestId: String((req as Request & { id?: unknown }).id ?? randomUUID()),
+      started,
+      createdAt,
+      abort: new AbortController(),
+      clientGone: false,
+      keyId: null,
+      settled: false,
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        flight.clientGone = true;
+        flight.abort.abort();
+      }
+    });
+    try {
+      await this.attempt(flight, candidates, res);
+    } catch (error) {
+      this.logger.error(`relay ${flight.requestId} failed: ${(error as Error).message}`);
+      if (!flight.settled) await this.settle(flight, undefined, flight.clientGone ? 499 : 500);
+      if (!res.headersSent) res.status(500).json(errorBody('openai', 500, 'internal server error'));
+      else res.end();
+    }
+  }
+
+  private completionEstimate(operation: RelayOperation, body: Record<string, unknown>): number {
+    if (operation === 'embeddings') return 0;
+    const limit = [body.max_completion_tokens, body.max_tokens].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
+    const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
+    return (limit ?? this.defaultMaxTokens) * n;
+  }
+
+  private async attempt(flight: Flight, candidates: RoutableKey[], res: Response): Promise<void> {
+    const attempts = Math.min(candidates.length, 1 + this.maxRetries);
+    let failure: Failure = { status: 502, message: 'upstream unavailable', code: 'upstream_error' };
+    let openaiPayload: string | undefined;
+    let plainPayload: string | undefined;
+    for (let i = 0; i < attempts && !flight.clientGone; i++) {
+      const key = candidates[i];
+      flight.keyId = key.id;
+      let payload: string;
+      if (key.apiType === 'openai' && flight.isStream) {
+        openaiPayload ??= JSON.stringify({ ...flight.body, stream_options: { ...(flight.body.stream_options as object | undefined), include_usage: true } });
+        payload = openaiPayload;
+      } else {
+        plainPayload ??= JSON.stringify(flight.body);
+        payload = plainPayload;
+      }
+      let answer: Dispatcher.ResponseData;
+      try {
+        answer = await this.upstream.send(key, flight.operation, flight.model, payload, flight.abort.signal);
+      } catch (error) {
+        if (flight.clientGone) break;
+        failure = { status: 502, message: `upstream unreachable: ${(error as Error).message}`, code: 'upstream_error' };
+        continue;
+      }
+      this.keys.markUsed(key.id);
+      const status = answer.statusCode;
+      if (status >= 200 && status < 300) {
+        return flight.isStream ? this.stream(flight, answer, res) : this.json(flight, answer, res);
+      }
+      const text = await answer.body.text().catch(() => '');
+      if (status === 401 || isInsufficientQuota(status, text)) {
+        await this.keys.disableAutomatically(key.id, `upstream ${status}: ${upstreamMessage(text)}`);
+        failure = { status: 503, message: 'no usable upstream key: the tried keys were refused by the provider', code: 'upstream_key_refused' };
+        continue;
+      }
+      if (status === 429 || status >= 500) {
+        failure = {
+          status: status === 429 ? 429 : 502,
+          message: `upstream ${status === 429 ? 'rate limited' : 'error'} (${status}): ${upstreamMessage(text)}`,
+          code: status === 429 ? 'upstream_rate_limited' : 'upstream_error',
+        };
+        continue;
+      }
+      // Any other 4xx is the request's fault: pass the upstream's answer through, charge nothing.
+      await this.settle(flight, undefined, status);
+      if (!flight.clientGone) res.status(status).type(String(answer.headers['content-type'] ?? 'application/json')).send(text);
+      return;
+    }
+    await this.settle(flight, undefined, flight.clientGone ? 499 : failure.status);
+    if (!flight.clientGone) res.status(failure.status).json(errorBody('openai', failure.status, failure.message, failure.code));
+  }
+
+  private async json(flight: Flight, answer: Dispatcher.ResponseData, res: Response): Promise<void> {
+    let raw: Buffer;
+    try {
+      raw = Buffer.from(await answer.body.arrayBuffer());
+    } catch (error) {
+      const status = flight.clientGone ? 499 : 502;
+      await this.settle(flight, undefined, status);
+      if (!flight.clientGone) res.status(502).json(errorBody('openai', 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error'));
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    await this.settle(flight, usageOfJson(parsed, flight.promptEstimate), answer.statusCode);
+    if (flight.clientGone) return;
+    res.status(answer.statusCode);
+    res.setHeader('content-type', String(answer.headers['content-type'] ?? 'application/json'));
+    res.end(raw);
+  }
+
+  private async stream(flight: Flight, answer: Dispatcher.ResponseData, res: Response): Promise<void> {
+    res.status(answer.statusCode);
+    res.setHeader('content-type', String(answer.headers['content-type'] ?? 'text/event-stream'));
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-accel-buffering', 'no');
+    res.flushHeaders();
+    const chunks: Buffer[] = [];
+    let broken = false;
+    try {
+      for await (const chunk of answer.body) {
+        chunks.push(chunk as Buffer);
+        if (!res.write(chunk)) await drained(res);
+        if (flight.clientGone) break;
+      }
+    } catch {
+      broken = !flight.clientGone;
+    }
+    if (flight.clientGone) answer.body.destroy();
+    const usage = chunks.length ? usageOfStream(Buffer.concat(chunks).toString('utf8'), flight.promptEstimate) : undefined;
+    await this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : answer.statusCode);
+    if (!flight.clientGone) res.end();
+  }
+
+  /** Settles the reservation to `usage` (nothing charged when undefined) and writes the one usage record. */
+  private async settle(flight: Flight, usage: CountedUsage | undefined, statusCode: number): Promise<void> {
+    if (flight.settled) return;
+    flight.settled = true;
+    const prompt = usage?.promptTokens ?? 0;
+    const completion = usage?.completionTokens ?? 0;
+    const cost = computeCost(prompt, completion, flight.price);
+    await this.metering.settle(flight.reservation, cost.quota, {
+      userId: flight.token.userId,
+      tokenId: flight.token.id,
+      keyId: flight.keyId,
+      model: flight.model.slice(0, 128),
+      promptTokens: prompt,
+      completionTokens: completion,
+      totalTokens: prompt + completion,
+      costUsd: cost.costUsd,
+      statusCode,
+      isStream: flight.isStream,
+      latencyMs: Math.round(performance.now() - flight.started),
+      ip: flight.ip.slice(0, 64),
+      requestId: flight.requestId.slice(0, 128),
+      createdAt: flight.createdAt,
+    });
+  }
+}
+
+/** The client address: `req.ip` (honours `TRUST_PROXY`), else the socket's. */
+function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '';
+}
+
+/** True for OpenAI's `insufficient_quota` refusal (429 or 403 with that code or type). */
+export function isInsufficientQuota(status: number, text: string): boolean {
+  return (status === 429 || status === 403 || status === 402) && text.includes('insufficient_quota');
+}
+
+function upstreamMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message.slice(0, 300);
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 300);
+}
+
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { CryptoService } from '../common/crypto/crypto.service';
+import { EnvironmentVariables } from '../config/env.validation';
+import { TokenEntity } from '../tokens/entities/token.entity';
+import { UserEntity } from '../users/entities/user.entity';
+import { parseAllowIps, RelayToken, tokenGroups } from './relay-token';
+
+interface Entry {
+  token: RelayToken | null;
+  expiresAt: number;
+}
+
+const MAX_ENTRIES = 100_000;
+const NEGATIVE_TTL_MS = 5_000;
+
+/**
+ * API tokens by key hash, in memory (issue 4): one indexed lookup (plus the owner's row) on a
+ * miss, none on a hit. Entries drop on every `token` or `user` invalidation (local or through
+ * Redis), and after `RELAY_TOKEN_CACHE_TTL_MS`; unknown hashes are remembered for 5 s.
+ */
+@Injectable()
+export class TokenCache {
+  private readonly byHash = new Map<string, Entry>();
+  private generation = 0;
+  private readonly ttlMs: number;
+
+  constructor(
+    @InjectRepository(TokenEntity) private readonly tokens: Repository<TokenEntity>,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly crypto: CryptoService,
+    bus: InvalidationBus,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.ttlMs = config.get('RELAY_TOKEN_CACHE_TTL_MS', { infer: true });
+    bus.subscribe((event) => {
+      if (event.topic === 'token') this.drop((t) => event.id === undefined || t === null || t.id === Number(event.id));
+      else if (event.topic === 'user') this.drop((t) => event.id === undefined || (t !== null && t.userId === Number(event.id)));
+    });
+  }
+
+  /**
+   * The token whose clear key is `key` (with or without `sk-`), or null when unknown.
+   * Never logs or keeps the clear key (entries are keyed by its HMAC).
+   */
+  async lookup(key: string): Promise<RelayToken | null> {
+    const clear = key.startsWith('sk-') ? key.slice(3) : key;
+    if (clear.length === 0 || clear.length > 128) return null;
+    const hash = this.crypto.hash(clear);
+    const now = Date.now();
+    const hit = this.byHash.get(hash);
+    if (hit && hit.expiresAt > now) return hit.token;
+    const generation = this.generation;
+    const token = await this.load(hash);
+    if (generation === this.generation) {
+      if (this.byHash.size >= MAX_ENTRIES) this.byHash.clear();
+      this.byHash.set(hash, { token, expiresAt: now + (token ? this.ttlMs : Math.min(this.ttlMs, NEGATIVE_TTL_MS)) });
+    }
+    return token;
+  }
+
+  private drop(match: (t: RelayToken | null) => boolean): void {
+    this.generation++;
+    for (const [hash, entry] of this.byHash) if (match(entry.token)) this.byHash.delete(hash);
+  }
+
+  private async load(hash: string): Promise<RelayToken | null> {
+    const row = await this.tokens.findOne({ where: { keyHash: hash } });
+    if (!row || !this.crypto.hashesEqual(row.keyHash, hash)) return null;
+    const owner = await this.users.findOne({ where: { id: row.userId }, select: { id: true, isDelete: true, status: true } });
+    return {
+      id: row.id,
+      userId: row.userId,
+      status: row.status,
+      expiredTime: row.expiredTime,
+      unlimitedQuota: !!row.unlimitedQuota,
+      modelLimits: row.modelLimitsEnabled ? new Set(row.modelLimits.split(',').map((m) => m.trim()).filter(Boolean)) : undefined,
+      allowIps: parseAllowIps(row.allowIps ?? ''),
+      groups: tokenGroups(row.group ?? '', row.selectedGroups ?? ''),
+      ownerDeleted: !owner || !!owner.isDelete,
+      ownerDisabled: !!owner && owner.status !== undefined && Number(owner.status) !== 1,
+    };
+  }
+}

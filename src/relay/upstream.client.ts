@@ -1,0 +1,63 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Dispatcher, Pool } from 'undici';
+import { EnvironmentVariables } from '../config/env.validation';
+import type { RoutableKey } from '../keys/key-pool.service';
+
+/** The relayed OpenAI operations. */
+export type RelayOperation = 'chat/completions' | 'completions' | 'embeddings';
+
+/**
+ * HTTP to upstream providers with undici: one keep-alive {@link Pool} per origin, shared by
+ * every key on it. Builds the URL and auth header per key type: OpenAI-compatible
+ * `{endpoint}/{operation}` with `Authorization: Bearer`, Azure
+ * `{endpoint}/openai/deployments/{deployment}/{operation}?api-version=...` with `api-key`.
+ */
+@Injectable()
+export class UpstreamClient implements OnModuleDestroy {
+  private readonly pools = new Map<string, Pool>();
+  private readonly timeoutMs: number;
+
+  constructor(config: ConfigService<EnvironmentVariables, true>) {
+    this.timeoutMs = config.get('RELAY_UPSTREAM_TIMEOUT_MS', { infer: true });
+  }
+
+  /** The request path (with query) for `key` and `operation` of `model`. */
+  static pathFor(key: RoutableKey, operation: RelayOperation, model: string): string {
+    if (key.apiType === 'azure_openai') {
+      const deployment = key.deployments[model] ?? model;
+      return `${key.basePath}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(key.apiVersion)}`;
+    }
+    return `${key.basePath}/${operation}`;
+  }
+
+  /** Sends `body` (JSON) to `key`'s upstream; rejects on network errors, aborts with `signal`. */
+  send(key: RoutableKey, operation: RelayOperation, model: string, body: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (key.apiType === 'azure_openai') headers['api-key'] = key.secret;
+    else headers.authorization = `Bearer ${key.secret}`;
+    return this.pool(key.origin).request({
+      method: 'POST',
+      path: UpstreamClient.pathFor(key, operation, model),
+      headers,
+      body,
+      signal,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.pools.values()].map((p) => p.destroy()));
+    this.pools.clear();
+  }
+}
