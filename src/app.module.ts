@@ -16,6 +16,7 @@ import { KeysModule } from './keys/keys.module';
 import { PricesModule } from './prices/prices.module';
 import { RelayModule } from './relay/relay.module';
 import { TokensModule } from './tokens/tokens.module';
+import { SsoAppsModule } from './sso-apps/sso-apps.module';
 import { UsersModule } from './users/users.module';
 import { UsagesModule } from './usages/usages.module';
 
@@ -45,6 +46,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         UsersModule,
+        SsoAppsModule,
         KeysModule,
         PricesModule,
         RelayModule,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -42,6 +42,12 @@ export class FieldMapDto {
   email?: string;
 }
 
+/** A FieldMapDto from `fieldmap[username]=...` (an object) or a JSON string, so nested validation applies. */
+function toFieldMap(value: unknown): unknown {
+  const parsed = toObject(value);
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? plainToInstance(FieldMapDto, parsed) : parsed;
+}
+
 /**
  * `POST /plugin/datafor-modeler/api/token/update` body (seed 004), form-encoded or JSON; upsert by `name`.
  * Form bodies may send `fieldmap[username]=loginname`, repeated `initroles=` or a JSON string for either.
@@ -78,11 +84,10 @@ export class UpdateSsoAppDto {
   expire: number;
 
   @ApiProperty({ type: FieldMapDto, example: { username: 'loginname', name: 'name', email: 'email' } })
-  @Transform(({ value }) => toObject(value))
+  @Transform(({ value }) => toFieldMap(value))
   @IsDefined()
   @IsObject()
   @ValidateNested()
-  @Type(() => FieldMapDto)
   fieldmap: FieldMapDto;
 
   @ApiProperty({ example: 'HS256', enum: SSO_ALGORITHMS })
