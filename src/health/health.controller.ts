@@ -1,7 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { Public } from '../common/auth/auth.decorators';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
 
 /** Liveness and readiness probes (`@nestjs/terminus`). */
 @ApiTags('Health')
@@ -10,6 +18,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly bus: InvalidationBus,
   ) {}
 
   @Get('healthz')
@@ -22,8 +32,22 @@ export class HealthController {
   @Get('readyz')
   @Public()
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers (503 when it does not)' })
+  @ApiOperation({ summary: 'Readiness: the database answers, and Redis when REDIS_URL is set (503 when not)' })
   readyz(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    const checks = [() => this.database.pingCheck('database', { timeout: 2000 })];
+    if (this.bus.redis) checks.push(() => this.redisCheck());
+    return this.health.check(checks);
+  }
+
+  /** PING through the invalidation bus's Redis connection, within 1 s. */
+  private async redisCheck(): Promise<HealthIndicatorResult<'redis'>> {
+    const session = this.indicators.check('redis');
+    try {
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout after 1000 ms')), 1000).unref());
+      await Promise.race([this.bus.redis!.ping(), timeout]);
+      return session.up();
+    } catch (error) {
+      return session.down({ message: (error as Error).message });
+    }
   }
 }

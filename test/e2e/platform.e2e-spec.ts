@@ -61,6 +61,27 @@ describe.each(testDatabases())('Platform: docs, health, logs on %s', (_label, da
     expect(logs.text()).toContain('token=[REDACTED]');
   });
 
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (redisUrl) {
+    it('GET /readyz reports Redis up when REDIS_URL is set, and 503 when Redis does not answer', async () => {
+      const up = await createTestApp(database(), { REDIS_URL: redisUrl });
+      try {
+        const res = await up.http.get('/readyz').expect(200);
+        expect(res.body.details.redis.status).toBe('up');
+      } finally {
+        await up.close();
+      }
+      const down = await createTestApp(database(), { REDIS_URL: 'redis://127.0.0.1:1/0' });
+      try {
+        const res = await down.http.get('/readyz').expect(503);
+        expect(res.body.details.redis.status).toBe('down');
+        expect(res.body.details.database.status).toBe('up');
+      } finally {
+        await down.close();
+      }
+    });
+  }
+
   it('GET /readyz is 503 once the database is gone', async () => {
     await t.app.get(DataSource).destroy();
     const res = await t.http.get('/readyz').expect(503);

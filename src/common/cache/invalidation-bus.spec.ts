@@ -31,8 +31,8 @@ describe('InvalidationBus', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(seenByA).toEqual([{ topic: 'key', id: 9 }]); // not echoed back from Redis
     } finally {
-      await a.onModuleDestroy();
-      await b.onModuleDestroy();
+      a.onModuleDestroy();
+      b.onModuleDestroy();
     }
   });
 });

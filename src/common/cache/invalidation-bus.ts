@@ -61,8 +61,9 @@ export class InvalidationBus implements OnModuleDestroy {
     return this.publisher;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.local.removeAllListeners();
-    await Promise.allSettled([this.publisher?.quit(), this.subscriber?.quit()]);
+    this.publisher?.disconnect();
+    this.subscriber?.disconnect();
   }
 }
