@@ -4,6 +4,7 @@ import {
   HealthCheck,
   HealthCheckResult,
   HealthCheckService,
+  HealthIndicatorFunction,
   HealthIndicatorResult,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
@@ -34,7 +35,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers, and Redis when REDIS_URL is set (503 when not)' })
   readyz(): Promise<HealthCheckResult> {
-    const checks = [() => this.database.pingCheck('database', { timeout: 2000 })];
+    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 2000 })];
     if (this.bus.redis) checks.push(() => this.redisCheck());
     return this.health.check(checks);
   }
