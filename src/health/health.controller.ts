@@ -43,12 +43,18 @@ export class HealthController {
   /** PING through the invalidation bus's Redis connection, within 1 s. */
   private async redisCheck(): Promise<HealthIndicatorResult<'redis'>> {
     const session = this.indicators.check('redis');
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout after 1000 ms')), 1000).unref());
+      if (this.bus.redis!.status !== 'ready') throw new Error(`not connected (${this.bus.redis!.status})`);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout after 1000 ms')), 1000);
+      });
       await Promise.race([this.bus.redis!.ping(), timeout]);
       return session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

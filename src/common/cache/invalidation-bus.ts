@@ -25,8 +25,8 @@ export class InvalidationBus implements OnModuleDestroy {
 
   constructor(redisUrl?: string) {
     if (!redisUrl) return;
-    this.publisher = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-    this.subscriber = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    this.publisher = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, connectTimeout: 3000 });
+    this.subscriber = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, connectTimeout: 3000 });
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     }
