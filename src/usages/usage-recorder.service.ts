@@ -30,11 +30,12 @@ export function utcDay(date: Date): string {
 }
 
 /**
- * Writes one usage record and adds it to its daily rollup (day, user, token, model) in one
- * transaction: the caller's `manager` when given (so quota settlement, record and rollup commit
- * together), else a new transaction. The rollup is a single upsert that adds, never a read-modify-write.
- * On SQLite (REAL decimals) the rollup's cost is re-rounded to 10 places at each add so float error
- * cannot accumulate; reports sum it as integer 1e-10 USD units (see usage-cost.ts).
+ * Writes one usage record and adds it to its daily rollups, (day, user, token, model) in `usage_daily`
+ * and (day, user) in `usage_daily_user`, in one transaction: the caller's `manager` when given (so
+ * quota settlement, record and rollups commit together), else a new transaction. Each rollup is a
+ * single upsert that adds, never a read-modify-write. On SQLite (REAL decimals) the rollups' cost is
+ * re-rounded to 10 places at each add so float error cannot accumulate; reports sum it as integer
+ * 1e-10 USD units (see usage-cost.ts).
  */
 @Injectable()
 export class UsageRecorder {
@@ -60,34 +61,25 @@ export class UsageRecorder {
 
   private async write(manager: EntityManager, input: UsageRecordInput): Promise<void> {
     await manager.insert(UsageRecordEntity, input);
-    const params = [
-      utcDay(input.createdAt),
-      input.userId,
-      input.tokenId,
-      input.model,
-      1,
-      input.promptTokens,
-      input.completionTokens,
-      input.totalTokens,
-      input.costUsd,
-      input.quota,
-    ];
-    const insert =
-      'INSERT INTO usage_daily (day, user_id, token_id, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_usd, quota) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-    if (manager.connection.driver.options.type === 'mysql') {
-      await manager.query(
-        `${insert} ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests), prompt_tokens = prompt_tokens + VALUES(prompt_tokens), ` +
-          'completion_tokens = completion_tokens + VALUES(completion_tokens), total_tokens = total_tokens + VALUES(total_tokens), ' +
-          'cost_usd = cost_usd + VALUES(cost_usd), quota = quota + VALUES(quota)',
-        params,
-      );
-    } else {
-      await manager.query(
-        `${insert} ON CONFLICT (day, user_id, token_id, model) DO UPDATE SET requests = requests + excluded.requests, ` +
-          'prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens, ' +
-          'total_tokens = total_tokens + excluded.total_tokens, cost_usd = ROUND(cost_usd + excluded.cost_usd, 10), quota = quota + excluded.quota',
-        params,
-      );
-    }
+    const mysql = manager.connection.driver.options.type === 'mysql';
+    const day = utcDay(input.createdAt);
+    const counters = [1, input.promptTokens, input.completionTokens, input.totalTokens, input.costUsd, input.quota];
+    await manager.query(rollupUpsert('usage_daily', ['day', 'user_id', 'token_id', 'model'], mysql), [day, input.userId, input.tokenId, input.model, ...counters]);
+    await manager.query(rollupUpsert('usage_daily_user', ['day', 'user_id'], mysql), [day, input.userId, ...counters]);
   }
+}
+
+const COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_usd', 'quota'];
+
+/**
+ * `INSERT ... VALUES (keys..., counters...)` that adds the counters to an existing row of the same
+ * key: `ON DUPLICATE KEY UPDATE` on MySQL, `ON CONFLICT ... DO UPDATE` on SQLite (where the REAL cost
+ * is re-rounded to 10 places at each add). One statement, never a read-modify-write.
+ */
+function rollupUpsert(table: string, keys: string[], mysql: boolean): string {
+  const columns = [...keys, ...COUNTERS];
+  const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+  if (mysql) return `${insert} ON DUPLICATE KEY UPDATE ${COUNTERS.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ')}`;
+  const set = COUNTERS.map((c) => (c === 'cost_usd' ? `${c} = ROUND(${c} + excluded.${c}, 10)` : `${c} = ${c} + excluded.${c}`));
+  return `${insert} ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
 }

@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
+import { DataSource, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { isAdmin, Principal } from '../common/auth/principal';
 import { DailyUsageDto, toUsageLog, UsageLogPageDto, UserUsageDto } from './dto/usage-response.dto';
 import { UsageDailyQueryDto, UsageExportQueryDto, UsageLogsQueryDto, UsageSummaryQueryDto } from './dto/usage-query.dto';
@@ -52,7 +52,8 @@ function csvField(value: string | number | boolean | null): string {
 }
 
 /**
- * Usage reports (issue 5). `/1/usages` and `/daily` read the `usage_daily` rollup only; `/logs`
+ * Usage reports (issue 5). `/1/usages` reads the `usage_daily_user` rollup, `/daily` the `usage_daily`
+ * rollup, never raw records; `/logs`
  * and the export read raw records through their indexes. Every method takes the principal and
  * scopes by it (see {@link scopeUserId}).
  */
@@ -81,7 +82,7 @@ export class UsagesService {
   }
 
   /**
-   * Cost and tokens per user over a UTC range, from the rollup: seed 003's
+   * Cost and tokens per user over a UTC range, from the (day, user) rollup `usage_daily_user`: seed 003's
    * `[{cost: "0.000110", userId: 1, totalUnit: 55}]`, ordered by user id, users without usage omitted.
    * Admins see every user (or `user_id`); common users only themselves.
    * @throws BadRequestException (400) bad range; ForbiddenException (403) another user's id.
@@ -107,7 +108,7 @@ export class UsagesService {
       params.push(userId);
     }
     const rows: { user_id: number | string; total: number | string | null; cost: unknown }[] = await this.dataSource.query(
-      `SELECT user_id, SUM(total_tokens) AS total, ${this.costSum()} AS cost FROM usage_daily WHERE ${where} GROUP BY user_id ORDER BY user_id`,
+      `SELECT user_id, SUM(total_tokens) AS total, ${this.costSum()} AS cost FROM usage_daily_user WHERE ${where} GROUP BY user_id ORDER BY user_id`,
       params,
     );
     return rows.map((r) => ({ cost: formatCost(this.costUnits(r.cost)), userId: Number(r.user_id), totalUnit: Number(r.total ?? 0) }));
@@ -185,7 +186,12 @@ export class UsagesService {
       page = query.p ?? 1;
       qb.offset((page - 1) * size);
     }
-    const rows = await qb.getMany();
+    let rows: UsageRecordEntity[];
+    if (page !== null && page > 1) {
+      // deferred join: page through ids only (the filter's index holds them), then load that page's rows
+      const ids = (await qb.select('r.id', 'id').getRawMany<{ id: number | string }>()).map((r) => Number(r.id));
+      rows = ids.length === 0 ? [] : await this.records.find({ where: { id: In(ids) }, order: { id: 'DESC' } });
+    } else rows = await qb.getMany();
     const items = rows.slice(0, size).map(toUsageLog);
     const nextCursor = rows.length > size ? items[items.length - 1].id : null;
     return { items, nextCursor, page, size };

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { UsageDailyEntity } from '../../src/usages/entities/usage-daily.entity';
+import { UsageDailyUserEntity } from '../../src/usages/entities/usage-daily-user.entity';
 import { UsageRecordEntity } from '../../src/usages/entities/usage-record.entity';
 import { costToUnits, formatCost } from '../../src/usages/usage-cost';
 import { UsageRecorder, UsageRecordInput } from '../../src/usages/usage-recorder.service';
@@ -210,12 +211,15 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
       for (let i = 0; i < inputs.length; i += 20) await Promise.all(inputs.slice(i, i + 20).map((input) => recorder.record(input)));
     });
 
-    it('usage_daily equals a recount from usage_records, key by key, exactly', async () => {
+    it.each([
+      ['usage_daily (day, user, token, model)', UsageDailyEntity, (d: Partial<UsageDailyEntity>) => [d.day, d.userId, d.tokenId, d.model]],
+      ['usage_daily_user (day, user)', UsageDailyUserEntity, (d: Partial<UsageDailyEntity>) => [d.day, d.userId]],
+    ] as const)('%s equals a recount from usage_records, key by key, exactly', async (_name, entity, keyOf) => {
       const ds = t.app.get(DataSource);
       const records = await ds.getRepository(UsageRecordEntity).find();
       const recount = new Map<string, { requests: number; prompt: number; completion: number; total: number; cost: bigint; quota: number }>();
       for (const r of records) {
-        const key = [r.createdAt.toISOString().slice(0, 10), r.userId, r.tokenId, r.model].join('|');
+        const key = keyOf({ day: r.createdAt.toISOString().slice(0, 10), userId: r.userId, tokenId: r.tokenId, model: r.model }).join('|');
         const agg = recount.get(key) ?? { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n, quota: 0 };
         agg.requests += 1;
         agg.prompt += r.promptTokens;
@@ -225,10 +229,10 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
         agg.quota += r.quota;
         recount.set(key, agg);
       }
-      const rollups = await ds.getRepository(UsageDailyEntity).find();
+      const rollups: (UsageDailyEntity | UsageDailyUserEntity)[] = await ds.getRepository<UsageDailyEntity | UsageDailyUserEntity>(entity).find();
       expect(rollups).toHaveLength(recount.size);
       for (const d of rollups) {
-        const agg = recount.get([d.day, d.userId, d.tokenId, d.model].join('|'));
+        const agg = recount.get(keyOf(d).join('|'));
         expect(agg).toBeDefined();
         expect({ requests: d.requests, prompt: d.promptTokens, completion: d.completionTokens, total: d.totalTokens, quota: d.quota }).toEqual({
           requests: agg!.requests,
