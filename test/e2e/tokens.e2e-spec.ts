@@ -509,6 +509,17 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
   });
 
+  it('Swagger lists every token route under the Tokens tag, with the seeds\' examples', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body;
+    const ops: [string, string][] = [
+      ['/api/token', 'get'], ['/api/token', 'post'], ['/api/token', 'put'], ['/api/token/search', 'get'], ['/api/token/batch', 'post'],
+      ['/api/token/batch', 'put'], ['/api/token/{id}', 'get'], ['/api/token/{id}', 'delete'], ['/api/token/{id}/key', 'post'], ['/api/usage/token', 'get'],
+    ];
+    for (const [path, method] of ops) expect(doc.paths[path]?.[method]?.tags).toEqual(['Tokens']);
+    expect(JSON.stringify(doc.paths['/api/token'].put)).toContain('令牌22名字');
+    expect(doc.paths['/api/token/batch'].put.requestBody.content['application/json'].examples.seed001.value.ids).toEqual([873, 869]);
+  });
+
   describe('New-Api-User header', () => {
     const routes: [string, (h: Record<string, string>) => Promise<{ status: number; body: { success: boolean; message: string } }>][] = [
       ['GET /api/token/', (h) => t.http.get('/api/token/').set(h)],
