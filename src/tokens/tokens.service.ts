@@ -249,7 +249,7 @@ export class TokensService {
 
   /**
    * `GET /api/usage/token`: the usage of the token presented as the bearer (`sk-<key>`, or the bare
-   * key). Any status may look at its own usage; an unknown key or a deleted owner is refused.
+   * key). Any token status may see its usage; an unknown key or a deleted or disabled owner is refused.
    * @throws UnauthorizedException (401)
    */
   async usageOf(presented: string | undefined): Promise<TokenUsageResponseDto> {
@@ -257,11 +257,9 @@ export class TokensService {
     if (!key) throw new UnauthorizedException('missing or malformed API token: send Authorization: Bearer sk-<key>');
     const token = await this.findByKey(key);
     if (!token) throw new UnauthorizedException('invalid API token');
-    try {
-      await this.users.findLive(token.userId);
-    } catch {
-      throw new UnauthorizedException('invalid API token');
-    }
+    const owner = await this.users.findLive(token.userId).catch(() => undefined);
+    // A deleted or disabled owner's tokens stop working (users.status: 1 enabled, 2 disabled).
+    if (!owner || Number(owner.status ?? 1) !== 1) throw new UnauthorizedException('invalid API token');
     return toTokenUsageResponse(token);
   }
 

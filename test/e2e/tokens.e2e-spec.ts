@@ -453,6 +453,15 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
       }
     });
 
+    it("401 while the token's owner is disabled", async () => {
+      const off = await addUser(t.http, root, 'paused');
+      const tok = await createToken(t.http, off);
+      await t.http.patch(`/1/users/${off.id}`).set(auth(root.token)).send({ status: 2 }).expect(200);
+      await t.http.get('/api/usage/token').set('Authorization', `Bearer ${tok.key}`).expect(401);
+      await t.http.patch(`/1/users/${off.id}`).set(auth(root.token)).send({ status: 1 }).expect(200);
+      await t.http.get('/api/usage/token').set('Authorization', `Bearer ${tok.key}`).expect(200);
+    });
+
     it("401 once the token's owner is deleted", async () => {
       const gone = await addUser(t.http, root, 'leaving');
       const tok = await createToken(t.http, gone);
