@@ -2,11 +2,11 @@ import { KeyEntity } from '../keys/entities/key.entity';
 import { PriceEntity } from '../prices/entities/price.entity';
 import { TokenEntity } from '../tokens/entities/token.entity';
 import { UsageDailyEntity } from '../usages/entities/usage-daily.entity';
-import { UsageDailyUserEntity } from '../usages/entities/usage-daily-user.entity';
+import { UsagePeriodUserEntity } from '../usages/entities/usage-period-user.entity';
 import { UsageRecordEntity } from '../usages/entities/usage-record.entity';
 import { SsoAppEntity } from '../sso-apps/entities/sso-app.entity';
 import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsageDailyUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity];

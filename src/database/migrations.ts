@@ -2,11 +2,11 @@ import { CreateUsers1763773200000 } from './migrations/1763773200000-create-user
 import { CreateTokens1763773300000 } from './migrations/1763773300000-create-tokens';
 import { CreateUsages1763773400000 } from './migrations/1763773400000-create-usages';
 import { AddUsageUserCreatedIndex1763773410000 } from './migrations/1763773410000-add-usage-user-created-index';
-import { CreateUsageDailyUser1763773420000 } from './migrations/1763773420000-create-usage-daily-user';
+import { CreateUsagePeriodUser1763773420000 } from './migrations/1763773420000-create-usage-period-user';
 import { CreateUpstreamKeys1763773500000 } from './migrations/1763773500000-create-upstream-keys';
 import { CreateModelPrices1763773500100 } from './migrations/1763773500100-create-model-prices';
 import { AddUserSsoFields1763773600000 } from './migrations/1763773600000-add-user-sso-fields';
 import { CreateSsoApps1763773600100 } from './migrations/1763773600100-create-sso-apps';
 
 /** Every migration in order (classes, not globs, so ts-jest, ts-node and dist all load them). */
-export const MIGRATIONS = [CreateUsers1763773200000, CreateTokens1763773300000, CreateUsages1763773400000, AddUsageUserCreatedIndex1763773410000, CreateUsageDailyUser1763773420000, CreateUpstreamKeys1763773500000, CreateModelPrices1763773500100, AddUserSsoFields1763773600000, CreateSsoApps1763773600100];
+export const MIGRATIONS = [CreateUsers1763773200000, CreateTokens1763773300000, CreateUsages1763773400000, AddUsageUserCreatedIndex1763773410000, CreateUsagePeriodUser1763773420000, CreateUpstreamKeys1763773500000, CreateModelPrices1763773500100, AddUserSsoFields1763773600000, CreateSsoApps1763773600100];

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { parseDayRange, toSqlUtc } from './usage-range';
+import { parseDayRange, periodStarts, rangePeriods, toSqlUtc } from './usage-range';
 
 function message(fn: () => unknown): string {
   try {
@@ -40,5 +40,44 @@ describe('parseDayRange', () => {
 
   it('formats created_at comparisons in UTC with milliseconds', () => {
     expect(toSqlUtc(new Date('2023-03-18T00:00:00.000Z'))).toBe('2023-03-18 00:00:00.000');
+  });
+});
+
+describe('rollup periods', () => {
+  it('gives day, ISO week (Monday) and month starts', () => {
+    expect(periodStarts('2023-03-18')).toEqual({ D: '2023-03-18', W: '2023-03-13', M: '2023-03-01' });
+    expect(periodStarts('2023-01-01')).toEqual({ D: '2023-01-01', W: '2022-12-26', M: '2023-01-01' });
+  });
+
+  it('a calendar month is one month period', () => {
+    expect(rangePeriods(parseDayRange('2024-02-01', '2024-03-01'))).toEqual({ D: [], W: [], M: ['2024-02-01'] });
+  });
+
+  it("seed 003's 2023-03-18..2023-04-18 is 2 days, 4 weeks and 1 day, covering each day exactly once", () => {
+    const p = rangePeriods(parseDayRange('2023-03-18', '2023-04-18'));
+    expect(p).toEqual({ D: ['2023-03-18', '2023-03-19', '2023-04-17'], W: ['2023-03-20', '2023-03-27', '2023-04-03', '2023-04-10'], M: [] });
+  });
+
+  it('covers every day of random ranges exactly once', () => {
+    const DAY = 86_400_000;
+    for (let i = 0; i < 200; i++) {
+      const from = Date.UTC(2023, 0, 1) + Math.floor(Math.random() * 800) * DAY;
+      const to = from + Math.floor(Math.random() * 367) * DAY;
+      const range = { fromTime: new Date(from), toTime: new Date(to) };
+      const p = rangePeriods(range);
+      const covered: number[] = [];
+      for (const d of p.D) covered.push(Date.parse(d));
+      for (const w of p.W) for (let k = 0; k < 7; k++) covered.push(Date.parse(w) + k * DAY);
+      for (const m of p.M) {
+        const s = new Date(m);
+        for (let t = s.getTime(); t < Date.UTC(s.getUTCFullYear(), s.getUTCMonth() + 1, 1); t += DAY) covered.push(t);
+      }
+      covered.sort((a, b) => a - b);
+      const expected: number[] = [];
+      for (let t = from; t < to; t += DAY) expected.push(t);
+      expect(covered).toEqual(expected);
+      expect(p.D.length + p.W.length + p.M.length).toBeLessThanOrEqual(37);
+      if (to - from <= 31 * DAY) expect(p.D.length + p.W.length + p.M.length).toBeLessThanOrEqual(13);
+    }
   });
 });

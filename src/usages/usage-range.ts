@@ -60,3 +60,46 @@ export function parseDayRange(from: string | undefined, to: string | undefined, 
 export function toSqlUtc(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
+
+/** Rollup grains of `usage_period_user`: a UTC day, an ISO week (Monday start), a calendar month. */
+export type RollupGrain = 'D' | 'W' | 'M';
+
+/** Start day (`YYYY-MM-DD`) of the day, ISO week and month holding `day`. */
+export function periodStarts(day: string): Record<RollupGrain, string> {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  const monday = new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY_MS);
+  return { D: day, W: formatUtcDay(monday), M: `${day.slice(0, 7)}-01` };
+}
+
+function monthFitsAfter(monthStart: number, end: number): boolean {
+  const d = new Date(monthStart);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) <= end;
+}
+
+/**
+ * Splits `[from, to)` into disjoint whole periods, largest first at each step (a month when one
+ * starts here and fits; else a week from a Monday, unless it would step over the start of a month
+ * that fits; else a day), so a report reads a few rollup rows per user instead of one per day: a
+ * calendar month is 1 period, any 31 days at most 13, 366 days at most 37.
+ * @returns period start days by grain; together they cover exactly the days of the range.
+ */
+export function rangePeriods(range: Pick<UtcDayRange, 'fromTime' | 'toTime'>): Record<RollupGrain, string[]> {
+  const out: Record<RollupGrain, string[]> = { D: [], W: [], M: [] };
+  const end = range.toTime.getTime();
+  let t = range.fromTime.getTime();
+  while (t < end) {
+    const d = new Date(t);
+    const nextMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    if (d.getUTCDate() === 1 && nextMonth <= end) {
+      out.M.push(formatUtcDay(d));
+      t = nextMonth;
+    } else if (d.getUTCDay() === 1 && t + 7 * DAY_MS <= end && (t + 7 * DAY_MS <= nextMonth || !monthFitsAfter(nextMonth, end))) {
+      out.W.push(formatUtcDay(d));
+      t += 7 * DAY_MS;
+    } else {
+      out.D.push(formatUtcDay(d));
+      t += DAY_MS;
+    }
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { UsageRecordEntity } from './entities/usage-record.entity';
+import { periodStarts } from './usage-range';
 
 /** What the relay reports for one request; see {@link UsageRecordEntity} for units. */
 export interface UsageRecordInput {
@@ -31,7 +32,7 @@ export function utcDay(date: Date): string {
 
 /**
  * Writes one usage record and adds it to its daily rollups, (day, user, token, model) in `usage_daily`
- * and (day, user) in `usage_daily_user`, in one transaction: the caller's `manager` when given (so
+ * and the user's day, week and month rows in `usage_period_user`, in one transaction: the caller's `manager` when given (so
  * quota settlement, record and rollups commit together), else a new transaction. Each rollup is a
  * single upsert that adds, never a read-modify-write. On SQLite (REAL decimals) the rollups' cost is
  * re-rounded to 10 places at each add so float error cannot accumulate; reports sum it as integer
@@ -65,7 +66,10 @@ export class UsageRecorder {
     const day = utcDay(input.createdAt);
     const counters = [1, input.promptTokens, input.completionTokens, input.totalTokens, input.costUsd, input.quota];
     await manager.query(rollupUpsert('usage_daily', ['day', 'user_id', 'token_id', 'model'], mysql), [day, input.userId, input.tokenId, input.model, ...counters]);
-    await manager.query(rollupUpsert('usage_daily_user', ['day', 'user_id'], mysql), [day, input.userId, ...counters]);
+    const starts = periodStarts(day);
+    for (const grain of ['D', 'W', 'M'] as const) {
+      await manager.query(rollupUpsert('usage_period_user', ['grain', 'period_start', 'user_id'], mysql), [grain, starts[grain], input.userId, ...counters]);
+    }
   }
 }
 

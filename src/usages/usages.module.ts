@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsageDailyEntity } from './entities/usage-daily.entity';
-import { UsageDailyUserEntity } from './entities/usage-daily-user.entity';
+import { UsagePeriodUserEntity } from './entities/usage-period-user.entity';
 import { UsageRecordEntity } from './entities/usage-record.entity';
 import { UsageRecorder } from './usage-recorder.service';
 import { UsageRetentionService } from './usage-retention.service';
@@ -13,7 +13,7 @@ import { UsagesService } from './usages.service';
  * relay, which writes one record (and its rollup) per request.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UsageRecordEntity, UsageDailyEntity, UsageDailyUserEntity])],
+  imports: [TypeOrmModule.forFeature([UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity])],
   controllers: [UsagesController],
   providers: [UsageRecorder, UsagesService, UsageRetentionService],
   exports: [UsageRecorder],

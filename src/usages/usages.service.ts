@@ -6,7 +6,7 @@ import { DailyUsageDto, toUsageLog, UsageLogPageDto, UserUsageDto } from './dto/
 import { UsageDailyQueryDto, UsageExportQueryDto, UsageLogsQueryDto, UsageSummaryQueryDto } from './dto/usage-query.dto';
 import { UsageRecordEntity } from './entities/usage-record.entity';
 import { costToUnits, formatCost } from './usage-cost';
-import { parseDayRange, toSqlUtc, UtcDayRange } from './usage-range';
+import { parseDayRange, rangePeriods, toSqlUtc, UtcDayRange } from './usage-range';
 
 /** Rows fetched per query while streaming an export. */
 export const EXPORT_BATCH_SIZE = 1000;
@@ -52,7 +52,7 @@ function csvField(value: string | number | boolean | null): string {
 }
 
 /**
- * Usage reports (issue 5). `/1/usages` reads the `usage_daily_user` rollup, `/daily` the `usage_daily`
+ * Usage reports (issue 5). `/1/usages` reads the `usage_period_user` rollup, `/daily` the `usage_daily`
  * rollup, never raw records; `/logs`
  * and the export read raw records through their indexes. Every method takes the principal and
  * scopes by it (see {@link scopeUserId}).
@@ -82,7 +82,7 @@ export class UsagesService {
   }
 
   /**
-   * Cost and tokens per user over a UTC range, from the (day, user) rollup `usage_daily_user`: seed 003's
+   * Cost and tokens per user over a UTC range, from the per-user day/week/month rollup `usage_period_user` (the range split into whole periods): seed 003's
    * `[{cost: "0.000110", userId: 1, totalUnit: 55}]`, ordered by user id, users without usage omitted.
    * Admins see every user (or `user_id`); common users only themselves.
    * @throws BadRequestException (400) bad range; ForbiddenException (403) another user's id.
@@ -101,17 +101,28 @@ export class UsagesService {
   }
 
   private async summarize(range: UtcDayRange, userId: number | undefined): Promise<UserUsageDto[]> {
-    const params: unknown[] = [range.from, range.to];
-    let where = 'day >= ? AND day < ?';
+    const periods = rangePeriods(range);
+    const params: unknown[] = [];
+    const parts: string[] = [];
+    for (const grain of ['D', 'W', 'M'] as const) {
+      if (periods[grain].length === 0) continue;
+      parts.push(`(grain = ? AND period_start IN (${periods[grain].map(() => '?').join(', ')}))`);
+      params.push(grain, ...periods[grain]);
+    }
+    if (parts.length === 0) return [];
+    let where = `(${parts.join(' OR ')})`;
     if (userId !== undefined) {
       where += ' AND user_id = ?';
       params.push(userId);
     }
+    // ORDER BY NULL: no sort in SQL (MariaDB would filesort the grouped rows); sorted here instead
     const rows: { user_id: number | string; total: number | string | null; cost: unknown }[] = await this.dataSource.query(
-      `SELECT user_id, SUM(total_tokens) AS total, ${this.costSum()} AS cost FROM usage_daily_user WHERE ${where} GROUP BY user_id ORDER BY user_id`,
+      `SELECT user_id, SUM(total_tokens) AS total, ${this.costSum()} AS cost FROM usage_period_user WHERE ${where} GROUP BY user_id${this.mysql ? ' ORDER BY NULL' : ''}`,
       params,
     );
-    return rows.map((r) => ({ cost: formatCost(this.costUnits(r.cost)), userId: Number(r.user_id), totalUnit: Number(r.total ?? 0) }));
+    return rows
+      .map((r) => ({ cost: formatCost(this.costUnits(r.cost)), userId: Number(r.user_id), totalUnit: Number(r.total ?? 0) }))
+      .sort((a, b) => a.userId - b.userId);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { UsageDailyEntity } from '../../src/usages/entities/usage-daily.entity';
-import { UsageDailyUserEntity } from '../../src/usages/entities/usage-daily-user.entity';
+import { UsagePeriodUserEntity } from '../../src/usages/entities/usage-period-user.entity';
+import { periodStarts } from '../../src/usages/usage-range';
 import { UsageRecordEntity } from '../../src/usages/entities/usage-record.entity';
 import { costToUnits, formatCost } from '../../src/usages/usage-cost';
 import { UsageRecorder, UsageRecordInput } from '../../src/usages/usage-recorder.service';
@@ -211,15 +212,17 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
       for (let i = 0; i < inputs.length; i += 20) await Promise.all(inputs.slice(i, i + 20).map((input) => recorder.record(input)));
     });
 
+    type Rollup = UsageDailyEntity | UsagePeriodUserEntity;
+    type RecordKey = { day: string; userId: number; tokenId: number; model: string };
     it.each([
-      ['usage_daily (day, user, token, model)', UsageDailyEntity, (d: Partial<UsageDailyEntity>) => [d.day, d.userId, d.tokenId, d.model]],
-      ['usage_daily_user (day, user)', UsageDailyUserEntity, (d: Partial<UsageDailyEntity>) => [d.day, d.userId]],
-    ] as const)('%s equals a recount from usage_records, key by key, exactly', async (_name, entity, keyOf) => {
+      ['usage_daily (day, user, token, model)', UsageDailyEntity, (r: RecordKey) => [[r.day, r.userId, r.tokenId, r.model]], (d: Rollup) => { const x = d as UsageDailyEntity; return [x.day, x.userId, x.tokenId, x.model]; }],
+      ['usage_period_user (day/week/month, user)', UsagePeriodUserEntity, (r: RecordKey) => (['D', 'W', 'M'] as const).map((g) => [g, periodStarts(r.day)[g], r.userId]), (d: Rollup) => { const x = d as UsagePeriodUserEntity; return [x.grain, x.periodStart, x.userId]; }],
+    ] as const)('%s equals a recount from usage_records, key by key, exactly', async (_name, entity, keysOfRecord, keyOf) => {
       const ds = t.app.get(DataSource);
       const records = await ds.getRepository(UsageRecordEntity).find();
       const recount = new Map<string, { requests: number; prompt: number; completion: number; total: number; cost: bigint; quota: number }>();
-      for (const r of records) {
-        const key = keyOf({ day: r.createdAt.toISOString().slice(0, 10), userId: r.userId, tokenId: r.tokenId, model: r.model }).join('|');
+      for (const r of records) for (const k of keysOfRecord({ day: r.createdAt.toISOString().slice(0, 10), userId: r.userId, tokenId: r.tokenId, model: r.model })) {
+        const key = k.join('|');
         const agg = recount.get(key) ?? { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n, quota: 0 };
         agg.requests += 1;
         agg.prompt += r.promptTokens;
@@ -229,7 +232,7 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
         agg.quota += r.quota;
         recount.set(key, agg);
       }
-      const rollups: (UsageDailyEntity | UsageDailyUserEntity)[] = await ds.getRepository<UsageDailyEntity | UsageDailyUserEntity>(entity).find();
+      const rollups: Rollup[] = await ds.getRepository<Rollup>(entity).find();
       expect(rollups).toHaveLength(recount.size);
       for (const d of rollups) {
         const agg = recount.get(keyOf(d).join('|'));

@@ -2,16 +2,21 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNumber, decimalString } from '../../database/column-transformers';
 
 /**
- * Daily rollup per (UTC day, user), summed over tokens and models: what `GET /1/usages` reads, so a
- * month for every user is ~30 × users rows however many tokens and models they use. Added to in the
- * same transaction as each record (see UsageRecorder), next to the finer `usage_daily`.
+ * Per-user rollup at three grains, summed over tokens and models: `D` (UTC day), `W` (ISO week from
+ * Monday) and `M` (calendar month), each keyed by its start day. Each record adds to its day, week and
+ * month rows in the same transaction (see UsageRecorder). `GET /1/usages` splits its range into whole
+ * periods (see rangePeriods), so a calendar month reads one row per user and any 31 days at most 13.
  */
-@Entity('usage_daily_user')
-@Index('idx_usage_daily_user_user_day', ['userId', 'day'])
-export class UsageDailyUserEntity {
-  /** UTC date `YYYY-MM-DD`. */
-  @PrimaryColumn({ type: 'varchar', length: 10 })
-  day: string;
+@Entity('usage_period_user')
+@Index('idx_usage_period_user_user', ['userId', 'grain', 'periodStart'])
+export class UsagePeriodUserEntity {
+  /** `D`, `W` or `M`. */
+  @PrimaryColumn({ type: 'varchar', length: 1 })
+  grain: string;
+
+  /** First UTC day of the period, `YYYY-MM-DD`. */
+  @PrimaryColumn({ name: 'period_start', type: 'varchar', length: 10 })
+  periodStart: string;
 
   @PrimaryColumn({ name: 'user_id', type: 'integer' })
   userId: number;
