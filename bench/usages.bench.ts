@@ -2,7 +2,7 @@
  * `npm run bench:usages` (issue 5): fills 1,000,000 usage records over 90 days and 1,000 users
  * (bulk multi-row INSERTs, then each daily rollup with one INSERT ... SELECT ... GROUP BY, so rollups
  * equal the records), boots the real app on that database and prints p50/p99 latency over HTTP of
- *   - GET /1/usages for one month (admin, every user),
+ *   - GET /1/usages for one month (admin, every user): a 30-day window not aligned to months, and a calendar month,
  *   - GET /1/usages/daily for one user and one month,
  *   - GET /1/usages/logs page 1 and page 100 with a filter (model), and a user's page 1 and a cursor page.
  * Runs on SQLite (temp file) and, when TEST_DATABASE_URL (or BENCH_DATABASE_URL) is set, on MySQL/MariaDB
@@ -192,9 +192,12 @@ async function run(target: Target): Promise<void> {
     await fill(ds, mysql, start);
     const day = (n: number) => new Date(start + n * DAY_MS).toISOString().slice(0, 10);
     const month = `from=${day(30)}&to=${day(60)}`;
+    const mid = new Date(start + 45 * DAY_MS);
+    const calendarMonth = `from=${new Date(Date.UTC(mid.getUTCFullYear(), mid.getUTCMonth(), 1)).toISOString().slice(0, 10)}&to=${new Date(Date.UTC(mid.getUTCFullYear(), mid.getUTCMonth() + 1, 1)).toISOString().slice(0, 10)}`;
     const user = (i: number) => 1 + ((i * 37) % USERS);
     const results = [
-      await measure(base, token, 'GET /1/usages (one month, all users)', () => `/1/usages?${month}`),
+      await measure(base, token, 'GET /1/usages (30 days mid-data, all users)', () => `/1/usages?${month}`),
+      await measure(base, token, 'GET /1/usages (calendar month, all users)', () => `/1/usages?${calendarMonth}`),
       await measure(base, token, 'GET /1/usages/daily (one user, one month)', (i) => `/1/usages/daily?${month}&user_id=${user(i)}`),
       await measure(base, token, 'GET /1/usages/logs p=1 size=20 model=gpt-4o', () => '/1/usages/logs?p=1&size=20&model=gpt-4o'),
       await measure(base, token, 'GET /1/usages/logs p=100 size=20 model=gpt-4o', () => '/1/usages/logs?p=100&size=20&model=gpt-4o'),
