@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { parseDayRange, periodStarts, rangePeriods, toSqlUtc } from './usage-range';
+import { parseDayRange, parseTzOffset, periodStarts, rangePeriods, toSqlUtc } from './usage-range';
 
 function message(fn: () => unknown): string {
   try {
@@ -79,5 +79,25 @@ describe('rollup periods', () => {
       expect(p.D.length + p.W.length + p.M.length).toBeLessThanOrEqual(37);
       if (to - from <= 31 * DAY) expect(p.D.length + p.W.length + p.M.length).toBeLessThanOrEqual(13);
     }
+  });
+});
+
+describe('tz offsets', () => {
+  it('parses +08:00, +0800, -05:30, Z; 400 naming tz otherwise', () => {
+    expect(parseTzOffset('+08:00')).toBe(480);
+    expect(parseTzOffset('+0800')).toBe(480);
+    expect(parseTzOffset('-05:30')).toBe(-330);
+    expect(parseTzOffset('Z')).toBe(0);
+    expect(parseTzOffset(undefined)).toBe(0);
+    for (const bad of ['8', '+15:00', '+08:60', 'Asia/Shanghai']) expect(message(() => parseTzOffset(bad))).toMatch(/^tz must be/);
+  });
+
+  it('turns local days into their UTC instants, keeping the local dates', () => {
+    const r = parseDayRange('2024-05-10', '2024-05-20', new Date(), 480);
+    expect(r).toMatchObject({ from: '2024-05-10', to: '2024-05-20' });
+    expect(r.fromTime.toISOString()).toBe('2024-05-09T16:00:00.000Z');
+    expect(r.toTime.toISOString()).toBe('2024-05-19T16:00:00.000Z');
+    // 2024-02-29T20:00Z is already March at +08:00
+    expect(parseDayRange(undefined, undefined, new Date('2024-02-29T20:00:00Z'), 480)).toMatchObject({ from: '2024-03-01', to: '2024-04-01' });
   });
 });

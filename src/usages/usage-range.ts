@@ -36,14 +36,26 @@ function parseDay(name: string, value: string): Date {
  * The report range of `?from&to` (issue 5): UTC dates `YYYY-MM-DD`, `from` inclusive, `to`
  * exclusive. A missing `from` is the first day of the current UTC month, a missing `to` the first
  * day of the next month (so no parameters = the current month). `from == to` is an empty range.
+ * With `offsetMinutes` (see {@link parseTzOffset}) the days are local to that offset: `fromTime` and
+ * `toTime` are the local midnights in UTC, while `from`/`to` keep the local dates.
  * @throws BadRequestException (400) naming the parameter: malformed or impossible date
  *   (`from must be a UTC date YYYY-MM-DD`), `from` after `to`, or a range over {@link MAX_RANGE_DAYS} days.
  */
-export function parseDayRange(from: string | undefined, to: string | undefined, now = new Date()): UtcDayRange {
-  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  const fromTime = from === undefined ? monthStart : parseDay('from', from);
-  const toTime = to === undefined ? nextMonth : parseDay('to', to);
+export function parseDayRange(from: string | undefined, to: string | undefined, now = new Date(), offsetMinutes = 0): UtcDayRange {
+  const shift = offsetMinutes * 60_000;
+  const local = new Date(now.getTime() + shift);
+  const monthStart = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1));
+  const nextMonth = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1));
+  const fromDay = from === undefined ? monthStart : parseDay('from', from);
+  const toDay = to === undefined ? nextMonth : parseDay('to', to);
+  if (shift !== 0) {
+    const range = checked(fromDay, toDay);
+    return { ...range, fromTime: new Date(fromDay.getTime() - shift), toTime: new Date(toDay.getTime() - shift) };
+  }
+  return checked(fromDay, toDay);
+}
+
+function checked(fromTime: Date, toTime: Date): UtcDayRange {
   if (fromTime.getTime() > toTime.getTime()) {
     throw new BadRequestException(`from must not be after to (from ${formatUtcDay(fromTime)}, to ${formatUtcDay(toTime)})`);
   }
@@ -102,4 +114,21 @@ export function rangePeriods(range: Pick<UtcDayRange, 'fromTime' | 'toTime'>): R
     }
   }
   return out;
+}
+
+const TZ = /^(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$/i;
+
+/**
+ * `?tz=` as minutes east of UTC: `Z`/`UTC` → 0, `+08:00` or `+0800` → 480, `-05:30` → -330
+ * (within ±14:00). Undefined → 0.
+ * @throws BadRequestException (400) `tz must be a UTC offset like +08:00, -05:30 or Z`.
+ */
+export function parseTzOffset(tz: string | undefined): number {
+  if (tz === undefined || tz === '') return 0;
+  const m = TZ.exec(tz.trim());
+  const minutes = m ? (m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0) : NaN;
+  if (!m || Math.abs(minutes) > 14 * 60 || (m[3] !== undefined && Number(m[3]) > 59)) {
+    throw new BadRequestException('tz must be a UTC offset like +08:00, -05:30 or Z');
+  }
+  return minutes;
 }

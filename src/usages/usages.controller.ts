@@ -10,8 +10,10 @@ import { UsagesService } from './usages.service';
 /**
  * Usage reports of issue 5 under `/1/` (bare objects, errors `{message}`). Only static paths, so
  * `/1/usages/daily|logs|export` are never taken for a parameter. Dates are UTC `YYYY-MM-DD`,
- * `from` inclusive, `to` exclusive. Common users see only their own usage; a `user_id` naming
- * someone else is a 403, not silently replaced.
+ * `from` inclusive, `to` exclusive, at most 366 days (missing = the current month); `/logs` and
+ * `/export` also take `tz=+08:00` for local days (the rollup reports are per UTC day and refuse a
+ * non-zero `tz`). Common users see only their own usage; a `user_id` naming someone else is a 403,
+ * not silently replaced.
  */
 @ApiTags('Usages')
 @Controller('1')

@@ -1,12 +1,12 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { isAdmin, Principal } from '../common/auth/principal';
 import { DailyUsageDto, toUsageLog, UsageLogPageDto, UserUsageDto } from './dto/usage-response.dto';
-import { UsageDailyQueryDto, UsageExportQueryDto, UsageLogsQueryDto, UsageSummaryQueryDto } from './dto/usage-query.dto';
+import { UsageDailyQueryDto, UsageExportQueryDto, UsageLogsQueryDto, UsageRangeQueryDto, UsageSummaryQueryDto } from './dto/usage-query.dto';
 import { UsageRecordEntity } from './entities/usage-record.entity';
 import { costToUnits, formatCost } from './usage-cost';
-import { parseDayRange, rangePeriods, toSqlUtc, UtcDayRange } from './usage-range';
+import { parseDayRange, parseTzOffset, rangePeriods, toSqlUtc, UtcDayRange } from './usage-range';
 
 /** Rows fetched per query while streaming an export. */
 export const EXPORT_BATCH_SIZE = 1000;
@@ -44,6 +44,17 @@ export function scopeUserId(principal: Principal, requested: number | undefined)
 }
 
 /** RFC 4180 field; text that a spreadsheet would run as a formula is prefixed with `'`. */
+/**
+ * The range of a rollup report: its days are UTC days, so only a zero `tz` is accepted.
+ * @throws BadRequestException (400) bad dates, or a non-zero `tz`.
+ */
+function rollupRange(query: UsageRangeQueryDto): UtcDayRange {
+  if (parseTzOffset(query.tz) !== 0) {
+    throw new BadRequestException('tz: rollup reports are per UTC day; a non-zero tz is accepted only by /1/usages/logs and /1/usages/export');
+  }
+  return parseDayRange(query.from, query.to);
+}
+
 function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
   let text = String(value);
@@ -88,14 +99,14 @@ export class UsagesService {
    * @throws BadRequestException (400) bad range; ForbiddenException (403) another user's id.
    */
   async summary(principal: Principal, query: UsageSummaryQueryDto): Promise<UserUsageDto[]> {
-    const range = parseDayRange(query.from, query.to);
+    const range = rollupRange(query);
     const userId = scopeUserId(principal, query.user_id);
     return this.summarize(range, userId);
   }
 
   /** The caller's own usage over a range: always one element (zeros when none). */
   async mine(principal: Principal, query: UsageSummaryQueryDto): Promise<UserUsageDto[]> {
-    const range = parseDayRange(query.from, query.to);
+    const range = rollupRange(query);
     const rows = await this.summarize(range, principal.userId);
     return rows.length > 0 ? rows : [{ cost: formatCost(0n), userId: principal.userId, totalUnit: 0 }];
   }
@@ -131,7 +142,7 @@ export class UsagesService {
    * @throws BadRequestException (400) bad range; ForbiddenException (403) another user's id.
    */
   async daily(principal: Principal, query: UsageDailyQueryDto): Promise<DailyUsageDto[]> {
-    const range = parseDayRange(query.from, query.to);
+    const range = rollupRange(query);
     const userId = scopeUserId(principal, query.user_id);
     const params: unknown[] = [range.from, range.to];
     let where = 'day >= ? AND day < ?';
@@ -188,7 +199,8 @@ export class UsagesService {
    * @throws BadRequestException (400) bad range; ForbiddenException (403) another user's id.
    */
   async logs(principal: Principal, query: UsageLogsQueryDto): Promise<UsageLogPageDto> {
-    const range = query.from !== undefined || query.to !== undefined ? parseDayRange(query.from, query.to) : undefined;
+    const offset = parseTzOffset(query.tz);
+    const range = query.from !== undefined || query.to !== undefined ? parseDayRange(query.from, query.to, new Date(), offset) : undefined;
     const size = query.size ?? 20;
     const qb = this.filtered(principal, query, range).orderBy('r.id', 'DESC').limit(size + 1);
     let page: number | null = null;
@@ -215,7 +227,7 @@ export class UsagesService {
    * @throws BadRequestException (400) bad range; ForbiddenException (403) another user's id.
    */
   exportCsv(principal: Principal, query: UsageExportQueryDto): { range: UtcDayRange; chunks: AsyncGenerator<string> } {
-    const range = parseDayRange(query.from, query.to);
+    const range = parseDayRange(query.from, query.to, new Date(), parseTzOffset(query.tz));
     this.filtered(principal, query, range); // scope check now, not mid-stream
     const self = this;
     async function* chunks(): AsyncGenerator<string> {

@@ -123,6 +123,18 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
       expect(lines[1]).toContain('2024-05-10T00:00:00.000Z');
       expect(lines[2]).toContain('2024-05-19T23:59:59.999Z');
     });
+
+    it('tz shifts the day edges of /logs and /export to local midnights; rollup reports refuse a non-zero tz', async () => {
+      const logs = await t.http.get('/1/usages/logs?from=2024-05-10&to=2024-05-20&tz=%2B08:00&model=edge-model').set(auth(root.token)).expect(200);
+      expect(logs.body.items.map((r: { createdAt: string }) => r.createdAt)).toEqual(['2024-05-10T00:00:00.000Z', '2024-05-09T23:59:59.999Z']);
+      const csv = await t.http.get('/1/usages/export?from=2024-05-10&to=2024-05-20&tz=%2B08:00').set(auth(root.token)).expect(200);
+      expect(csvLines(csv.text)).toHaveLength(3);
+      const refused = await t.http.get('/1/usages?from=2024-05-10&to=2024-05-20&tz=%2B08:00').set(auth(root.token)).expect(400);
+      expect(refused.body.message).toMatch(/^tz: rollup reports are per UTC day/);
+      await t.http.get('/1/usages/daily?from=2024-05-10&to=2024-05-20&tz=Z').set(auth(root.token)).expect(200);
+      const bad = await t.http.get('/1/usages/logs?tz=Mars').set(auth(root.token)).expect(400);
+      expect(bad.body.message).toMatch(/^tz must be/);
+    });
   });
 
   describe('isolation: a common user never reads another user', () => {

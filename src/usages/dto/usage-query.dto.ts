@@ -23,6 +23,15 @@ export class UsageRangeQueryDto {
   @IsString()
   @Matches(DATE_PATTERN, { message: DATE_MESSAGE })
   to?: string;
+
+  /**
+   * UTC offset the days of `from`/`to` are in (`+08:00`, `-05:30`, `Z`). Only `/1/usages/logs` and
+   * `/1/usages/export` (raw records) accept a non-zero offset; rollup reports are per UTC day (400).
+   */
+  @ApiPropertyOptional({ example: '+08:00' })
+  @IsOptional()
+  @IsString()
+  tz?: string;
 }
 
 /**
