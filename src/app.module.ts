@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { AuthGuard } from './common/auth/auth.guard';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
@@ -11,6 +12,7 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { EnvironmentVariables, validateEnv } from './config/env.validation';
 import { buildLoggerOptions } from './config/logger.options';
 import { buildDataSourceOptions } from './database/data-source-options';
+import { SqliteTransactionLock } from './database/sqlite-transaction-lock';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { PricesModule } from './prices/prices.module';
@@ -40,6 +42,11 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService<EnvironmentVariables, true>) =>
             buildDataSourceOptions(config.get('DATABASE_URL', { infer: true })),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            new SqliteTransactionLock().install(dataSource); // no-op on MySQL
+            return dataSource;
+          },
         }),
         // Named limits; routes opt in with @UseGuards(ThrottlerGuard) + @Throttle({ <name>: {...} }).
         ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 600 }]),
