@@ -44,6 +44,20 @@ export class SqliteTransactionLock {
     return fn();
   }
 
+  /**
+   * Holds the lock for `fn` (which may await), as a transaction of its own would: TypeORM
+   * statements and {@link runExclusive} calls from elsewhere wait until `fn` settles.
+   */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    const token = Symbol('sqlite-hold');
+    await this.acquire(token);
+    try {
+      return await this.scope.run(token, fn);
+    } finally {
+      this.release(token);
+    }
+  }
+
   /** Patches the data source's shared SQLite query runner; a no-op for other drivers. */
   install(dataSource: DataSource): void {
     if (dataSource.driver.options.type !== 'better-sqlite3') return;

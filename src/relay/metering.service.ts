@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { Database } from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { Mysql2Queryable, mysqlRunner, SqlRunner, sqliteRunner } from '../database/sql-runner';
+import { sqliteLockOf, SqliteTransactionLock } from '../database/sqlite-transaction-lock';
 import { UsageRecorder, UsageRecordInput } from '../usages/usage-recorder.service';
 
 /** What a request reserved before its upstream call (quota units; 0 for unlimited tokens). */
@@ -10,27 +13,64 @@ export interface Reservation {
   reserved: number;
 }
 
+interface PendingSettlement {
+  reservation: Reservation;
+  charge: number;
+  record: Omit<UsageRecordInput, 'quota'>;
+  resolve(charged: number): void;
+  reject(error: Error): void;
+}
+
+interface MysqlPool extends Mysql2Queryable {
+  getConnection(callback: (error: Error | null, connection: Mysql2Queryable & { release(): void }) => void): void;
+}
+
+const RESERVE_SQL =
+  'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?';
+const REFUND_SQL = 'UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota - ?, accessed_time = ? WHERE id = ?';
+const UNLIMITED_SQL = 'UPDATE tokens SET used_quota = used_quota + ?, accessed_time = ? WHERE id = ?';
+/** Settlements written per transaction at most. */
+const MAX_BATCH = 256;
+/** Attempts of one batch on MySQL deadlock (1213) or lock wait timeout (1205). */
+const MAX_ATTEMPTS = 4;
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
 /**
- * Quota metering of issue 4: reserve an estimate before the upstream call with one atomic
- * conditional UPDATE, then settle to the real charge and write the usage record in one
- * transaction (settlement UPDATE, record, daily rollup). Never drives `remain_quota` below zero
- * nor charges more than was there.
+ * Quota metering of issue 4, with the fewest writes exactness needs.
  *
- * SQLite (better-sqlite3) runs every statement on one shared connection, and TypeORM does not
- * queue concurrent transactions on it, so here all metering writes go through one in-process
- * queue: no other request's statement can land inside a settlement transaction. MySQL/MariaDB
- * use pooled connections and row locks instead.
+ * - `reserve`: one atomic conditional `UPDATE tokens SET remain_quota = remain_quota - ? ... WHERE
+ *   id = ? AND remain_quota >= ?` before the upstream call (nothing for unlimited tokens). Concurrent
+ *   requests can never drive `remain_quota` below zero: the database decides each one.
+ * - `settle`: queued and written in batches, one transaction per batch: refunds per token summed into
+ *   one UPDATE, extra charges (actual above the estimate) each conditional and capped at what is left,
+ *   the usage records as multi-row INSERTs and their rollups as one adding upsert per key. The client's
+ *   answer does not wait for it; `drain()` waits (tests, shutdown).
+ *
+ * SQLite runs these statements straight on better-sqlite3 (prepared, synchronous) under the
+ * {@link SqliteTransactionLock}, so they never land inside another request's TypeORM transaction.
+ * MySQL uses the driver's mysql2 pool directly and retries a batch on deadlock.
  */
 @Injectable()
-export class MeteringService {
-  private readonly mysql: boolean;
-  private tail: Promise<unknown> = Promise.resolve();
+export class MeteringService implements BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Metering');
+  private readonly sqlite?: { runner: SqlRunner; lock: SqliteTransactionLock };
+  private readonly pool?: MysqlPool;
+  private queue: PendingSettlement[] = [];
+  private flushing: Promise<void> | undefined;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly recorder: UsageRecorder,
   ) {
-    this.mysql = dataSource.driver.options.type === 'mysql';
+    const driver = dataSource.driver as unknown as { pool?: MysqlPool; databaseConnection?: Database };
+    if (dataSource.driver.options.type === 'mysql') {
+      this.pool = driver.pool;
+    } else {
+      const lock = sqliteLockOf(dataSource);
+      if (!lock || !driver.databaseConnection) throw new Error('SQLite metering needs the SqliteTransactionLock installed on the data source');
+      this.sqlite = { runner: sqliteRunner(driver.databaseConnection), lock };
+    }
   }
 
   /**
@@ -40,81 +80,123 @@ export class MeteringService {
    */
   async reserve(tokenId: number, unlimited: boolean, amount: number): Promise<Reservation | undefined> {
     if (unlimited || amount <= 0) return { tokenId, unlimited, reserved: 0 };
-    const now = Math.floor(Date.now() / 1000);
-    const affected = await this.serial(() =>
-      this.run(
-        undefined,
-        'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?',
-        [amount, amount, now, tokenId, amount],
-      ),
-    );
-    return affected === 1 ? { tokenId, unlimited, reserved: amount } : undefined;
+    const params = [amount, amount, unixNow(), tokenId, amount];
+    const result = this.sqlite
+      ? await this.sqlite.lock.runExclusive(() => this.sqlite!.runner.exec(RESERVE_SQL, params))
+      : await mysqlRunner(this.pool!).exec(RESERVE_SQL, params);
+    return result.affected === 1 ? { tokenId, unlimited, reserved: amount } : undefined;
   }
 
   /**
-   * Settles a reservation to `charge` quota units and writes the usage record, in one transaction:
-   * refunds the difference when the charge is smaller; when larger, charges the extra only as far
-   * as `remain_quota` goes (never below zero). The record's `quota` is what was actually charged.
-   * @returns the quota units charged.
+   * Settles a reservation to `charge` quota units and writes the usage record (queued; written
+   * with others in one transaction): refunds the difference when the charge is smaller; when
+   * larger, charges the extra only as far as `remain_quota` goes (never below zero).
+   * @returns the quota units actually charged, once the batch has committed.
    */
   settle(reservation: Reservation, charge: number, record: Omit<UsageRecordInput, 'quota'>): Promise<number> {
-    return this.serial(() =>
-      this.dataSource.transaction(async (tx) => {
-        const charged = await this.adjust(tx, reservation, Math.max(0, Math.floor(charge)));
-        await this.recorder.record({ ...record, quota: charged }, tx);
-        return charged;
-      }),
-    );
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ reservation, charge: Math.max(0, Math.floor(charge)), record, resolve, reject });
+      this.flushing ??= this.flushLoop();
+    });
   }
 
-  private async adjust(tx: EntityManager, r: Reservation, charge: number): Promise<number> {
-    const now = Math.floor(Date.now() / 1000);
-    if (r.unlimited) {
-      await this.run(tx, 'UPDATE tokens SET used_quota = used_quota + ?, accessed_time = ? WHERE id = ?', [charge, now, r.tokenId]);
-      return charge;
-    }
-    const delta = charge - r.reserved;
-    if (delta < 0) {
-      await this.run(tx, 'UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota - ?, accessed_time = ? WHERE id = ?', [
-        -delta,
-        -delta,
-        now,
-        r.tokenId,
-      ]);
-      return charge;
-    }
-    if (delta === 0) return charge;
-    const extraSql =
-      'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?';
-    if ((await this.run(tx, extraSql, [delta, delta, now, r.tokenId, delta])) === 1) return charge;
-    // The extra does not fit: charge what is left, read under a row lock (MySQL) or inside the serialized transaction (SQLite).
-    const rows: { remain_quota: number | string }[] = await tx.query(
-      `SELECT remain_quota FROM tokens WHERE id = ?${this.mysql ? ' FOR UPDATE' : ''}`,
-      [r.tokenId],
-    );
-    const left = Math.max(0, Math.min(delta, Number(rows[0]?.remain_quota ?? 0)));
-    if (left > 0 && (await this.run(tx, extraSql, [left, left, now, r.tokenId, left])) === 1) return r.reserved + left;
-    return r.reserved;
+  /** Resolves once every settlement queued so far is written (or has failed and been logged). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
-  /** Runs one write and returns the affected row count. */
-  private async run(tx: EntityManager | undefined, sql: string, params: unknown[]): Promise<number> {
-    let runner: QueryRunner | undefined = tx?.queryRunner;
-    const own = !runner;
-    runner ??= this.dataSource.createQueryRunner();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.drain();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.drain();
+  }
+
+  private async flushLoop(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // let this tick's settlements join the batch
     try {
-      const result = await runner.query(sql, params, true);
-      return Number(result.affected ?? 0);
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const charged = await this.writeBatch(batch);
+          batch.forEach((p, i) => p.resolve(charged[i]));
+        } catch (error) {
+          const ids = batch.map((p) => p.record.requestId).join(',');
+          this.logger.error(`settling ${batch.length} request(s) failed, reservations kept: ${(error as Error).message} [${ids}]`);
+          batch.forEach((p) => p.reject(error as Error));
+        }
+      }
     } finally {
-      if (own) await runner.release();
+      this.flushing = undefined;
     }
   }
 
-  /** On SQLite, runs `fn` after every earlier metering write finished; on MySQL at once. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.mysql) return fn();
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
+  private async writeBatch(batch: PendingSettlement[]): Promise<number[]> {
+    if (this.sqlite) {
+      const { runner, lock } = this.sqlite;
+      return lock.hold(() => this.inTransaction(runner, batch));
+    }
+    for (let attempt = 1; ; attempt++) {
+      const connection = await new Promise<Mysql2Queryable & { release(): void }>((resolve, reject) =>
+        this.pool!.getConnection((error, conn) => (error ? reject(error) : resolve(conn))),
+      );
+      try {
+        return await this.inTransaction(mysqlRunner(connection), batch);
+      } catch (error) {
+        const errno = (error as { errno?: number }).errno;
+        if (attempt >= MAX_ATTEMPTS || (errno !== 1213 && errno !== 1205)) throw error;
+      } finally {
+        connection.release();
+      }
+    }
+  }
+
+  private async inTransaction(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
+    await runner.exec(runner.mysql ? 'START TRANSACTION' : 'BEGIN');
+    try {
+      const charged = await this.adjust(runner, batch);
+      await this.recorder.recordBatch(
+        batch.map((p, i) => ({ ...p.record, quota: charged[i] })),
+        runner,
+      );
+      await runner.exec('COMMIT');
+      return charged;
+    } catch (error) {
+      await runner.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Applies the batch's quota changes; returns what each settlement charged (quota units). */
+  private async adjust(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
+    const now = unixNow();
+    const charged = batch.map((p) => p.charge);
+    const refunds = new Map<number, number>();
+    const unlimited = new Map<number, number>();
+    const extras: number[] = [];
+    batch.forEach((p, i) => {
+      const r = p.reservation;
+      if (r.unlimited) unlimited.set(r.tokenId, (unlimited.get(r.tokenId) ?? 0) + p.charge);
+      else if (p.charge < r.reserved) refunds.set(r.tokenId, (refunds.get(r.tokenId) ?? 0) + r.reserved - p.charge);
+      else if (p.charge > r.reserved) extras.push(i);
+    });
+    for (const tokenId of [...new Set([...unlimited.keys(), ...refunds.keys()])].sort((a, b) => a - b)) {
+      const u = unlimited.get(tokenId);
+      if (u) await runner.exec(UNLIMITED_SQL, [u, now, tokenId]);
+      const back = refunds.get(tokenId);
+      if (back) await runner.exec(REFUND_SQL, [back, back, now, tokenId]);
+    }
+    for (const i of extras) {
+      const { reservation: r, charge } = batch[i];
+      const delta = charge - r.reserved;
+      if ((await runner.exec(RESERVE_SQL, [delta, delta, now, r.tokenId, delta])).affected === 1) continue;
+      // The extra does not fit: charge what is left (read under a row lock on MySQL; SQLite holds the lock).
+      const { rows } = await runner.exec(`SELECT remain_quota FROM tokens WHERE id = ?${runner.mysql ? ' FOR UPDATE' : ''}`, [r.tokenId]);
+      const left = Math.max(0, Math.min(delta, Number(rows[0]?.remain_quota ?? 0)));
+      if (left > 0 && (await runner.exec(RESERVE_SQL, [left, left, now, r.tokenId, left])).affected === 1) charged[i] = r.reserved + left;
+      else charged[i] = r.reserved;
+    }
+    return charged;
   }
 }

@@ -158,7 +158,7 @@ export class RelayService {
       await this.attempt(flight, candidates, res);
     } catch (error) {
       this.logger.error(`relay ${flight.requestId} failed: ${(error as Error).message}`);
-      if (!flight.settled) await this.settle(flight, undefined, flight.clientGone ? 499 : 500);
+      if (!flight.settled) this.settle(flight, undefined, flight.clientGone ? 499 : 500);
       if (!res.headersSent) res.status(500).json(errorBody('openai', 500, 'internal server error'));
       else res.end();
     }
@@ -215,11 +215,11 @@ export class RelayService {
         continue;
       }
       // Any other 4xx is the request's fault: pass the upstream's answer through, charge nothing.
-      await this.settle(flight, undefined, status);
+      this.settle(flight, undefined, status);
       if (!flight.clientGone) res.status(status).type(String(answer.headers['content-type'] ?? 'application/json')).send(text);
       return;
     }
-    await this.settle(flight, undefined, flight.clientGone ? 499 : failure.status);
+    this.settle(flight, undefined, flight.clientGone ? 499 : failure.status);
     if (!flight.clientGone) res.status(failure.status).json(errorBody('openai', failure.status, failure.message, failure.code));
   }
 
@@ -229,7 +229,7 @@ export class RelayService {
       raw = Buffer.from(await answer.body.arrayBuffer());
     } catch (error) {
       const status = flight.clientGone ? 499 : 502;
-      await this.settle(flight, undefined, status);
+      this.settle(flight, undefined, status);
       if (!flight.clientGone) res.status(502).json(errorBody('openai', 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error'));
       return;
     }
@@ -239,11 +239,12 @@ export class RelayService {
     } catch {
       parsed = undefined;
     }
-    await this.settle(flight, usageOfJson(parsed, flight.promptEstimate), answer.statusCode);
-    if (flight.clientGone) return;
-    res.status(answer.statusCode);
-    res.setHeader('content-type', String(answer.headers['content-type'] ?? 'application/json'));
-    res.end(raw);
+    if (!flight.clientGone) {
+      res.status(answer.statusCode);
+      res.setHeader('content-type', String(answer.headers['content-type'] ?? 'application/json'));
+      res.end(raw);
+    }
+    this.settle(flight, usageOfJson(parsed, flight.promptEstimate), answer.statusCode);
   }
 
   private async stream(flight: Flight, answer: Dispatcher.ResponseData, res: Response): Promise<void> {
@@ -265,18 +266,22 @@ export class RelayService {
     }
     if (flight.clientGone) answer.body.destroy();
     const usage = chunks.length ? usageOfStream(Buffer.concat(chunks).toString('utf8'), flight.promptEstimate) : undefined;
-    await this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : answer.statusCode);
     if (!flight.clientGone) res.end();
+    this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : answer.statusCode);
   }
 
-  /** Settles the reservation to `usage` (nothing charged when undefined) and writes the one usage record. */
-  private async settle(flight: Flight, usage: CountedUsage | undefined, statusCode: number): Promise<void> {
+  /**
+   * Settles the reservation to `usage` (nothing charged when undefined) and queues the one usage
+   * record; the answer does not wait for the write (MeteringService batches it).
+   */
+  private settle(flight: Flight, usage: CountedUsage | undefined, statusCode: number): void {
     if (flight.settled) return;
     flight.settled = true;
     const prompt = usage?.promptTokens ?? 0;
     const completion = usage?.completionTokens ?? 0;
     const cost = computeCost(prompt, completion, flight.price);
-    await this.metering.settle(flight.reservation, cost.quota, {
+    void this.metering
+      .settle(flight.reservation, cost.quota, {
       userId: flight.token.userId,
       tokenId: flight.token.id,
       keyId: flight.keyId,
@@ -291,7 +296,8 @@ export class RelayService {
       ip: flight.ip.slice(0, 64),
       requestId: flight.requestId.slice(0, 128),
       createdAt: flight.createdAt,
-    });
+    })
+      .catch(() => undefined); // logged by MeteringService with the request id
   }
 }
 

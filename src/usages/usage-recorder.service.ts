@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { UsageRecordEntity } from './entities/usage-record.entity';
+import { managerRunner, SqlRunner } from '../database/sql-runner';
+import { costToUnits, formatCost, COST_SCALE } from './usage-cost';
 import { periodStarts } from './usage-range';
 
-/** What the relay reports for one request; see {@link UsageRecordEntity} for units. */
+/** What the relay reports for one request; see UsageRecordEntity for units. */
 export interface UsageRecordInput {
   userId: number;
   tokenId: number;
@@ -30,50 +31,117 @@ export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+const RECORD_COLUMNS = [
+  'user_id',
+  'token_id',
+  'key_id',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'cost_usd',
+  'quota',
+  'status_code',
+  'is_stream',
+  'latency_ms',
+  'ip',
+  'request_id',
+  'created_at',
+];
+const COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_usd', 'quota'];
+/** Rows per multi-row INSERT (well under both databases' placeholder limits). */
+const INSERT_CHUNK = 500;
+
+interface Totals {
+  keys: unknown[];
+  requests: number;
+  prompt: number;
+  completion: number;
+  total: number;
+  cost: bigint;
+  quota: number;
+}
+
 /**
- * Writes one usage record and adds it to its daily rollups, (day, user, token, model) in `usage_daily`
- * and the user's day, week and month rows in `usage_period_user`, in one transaction: the caller's `manager` when given (so
- * quota settlement, record and rollups commit together), else a new transaction. Each rollup is a
- * single upsert that adds, never a read-modify-write. On SQLite (REAL decimals) the rollups' cost is
- * re-rounded to 10 places at each add so float error cannot accumulate; reports sum it as integer
- * 1e-10 USD units (see usage-cost.ts).
+ * Writes usage records and adds them to their rollups: (day, user, token, model) in `usage_daily`
+ * and the user's day, week and month rows in `usage_period_user`. Records go in as multi-row
+ * INSERTs; each rollup key gets one upsert that adds (never a read-modify-write), with the batch's
+ * rows for that key summed first, in a fixed key order (fewer deadlocks across instances). All of
+ * it runs on the caller's runner, inside the caller's transaction, so the quota settlement, the
+ * records and the rollups commit together.
  */
 @Injectable()
 export class UsageRecorder {
-  private tail: Promise<unknown> = Promise.resolve();
-
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /**
-   * Records one request. Without `manager` on SQLite (one shared connection, where TypeORM does not
-   * queue transactions: two at once fail with "cannot start a transaction within a transaction"),
-   * the recorder's own transactions run one after another through an in-process queue.
-   */
+  /** Records one request in `manager`'s transaction, or in a new one. */
   async record(input: UsageRecordInput, manager?: EntityManager): Promise<void> {
-    if (manager) return this.write(manager, input);
-    if (this.dataSource.driver.options.type === 'mysql') {
-      await this.dataSource.transaction((tx) => this.write(tx, input));
-      return;
-    }
-    const run = this.tail.then(() => this.dataSource.transaction((tx) => this.write(tx, input)));
-    this.tail = run.catch(() => undefined);
-    await run;
+    if (manager) return this.recordBatch([input], managerRunner(manager));
+    await this.dataSource.transaction((tx) => this.recordBatch([input], managerRunner(tx)));
   }
 
-  private async write(manager: EntityManager, input: UsageRecordInput): Promise<void> {
-    await manager.insert(UsageRecordEntity, input);
-    const mysql = manager.connection.driver.options.type === 'mysql';
-    const day = utcDay(input.createdAt);
-    const counters = [1, input.promptTokens, input.completionTokens, input.totalTokens, input.costUsd, input.quota];
-    await manager.query(rollupUpsert('usage_daily', ['day', 'user_id', 'token_id', 'model'], mysql), [day, input.userId, input.tokenId, input.model, ...counters]);
-    const starts = periodStarts(day);
-    for (const grain of ['D', 'W', 'M'] as const) {
-      await manager.query(rollupUpsert('usage_period_user', ['grain', 'period_start', 'user_id'], mysql), [grain, starts[grain], input.userId, ...counters]);
+  /** Records `inputs` with `runner` (the caller opens and commits the transaction). */
+  async recordBatch(inputs: UsageRecordInput[], runner: SqlRunner): Promise<void> {
+    if (inputs.length === 0) return;
+    for (let i = 0; i < inputs.length; i += INSERT_CHUNK) {
+      const chunk = inputs.slice(i, i + INSERT_CHUNK);
+      const row = `(${RECORD_COLUMNS.map(() => '?').join(', ')})`;
+      await runner.exec(
+        `INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`,
+        chunk.flatMap((r) => [
+          r.userId,
+          r.tokenId,
+          r.keyId,
+          r.model,
+          r.promptTokens,
+          r.completionTokens,
+          r.totalTokens,
+          formatCost(costToUnits(r.costUsd), COST_SCALE),
+          r.quota,
+          r.statusCode,
+          r.isStream,
+          r.latencyMs,
+          r.ip,
+          r.requestId,
+          r.createdAt,
+        ]),
+      );
+    }
+    const daily = new Map<string, Totals>();
+    const periods = new Map<string, Totals>();
+    for (const r of inputs) {
+      const day = utcDay(r.createdAt);
+      add(daily, [day, r.userId, r.tokenId, r.model], r);
+      const starts = periodStarts(day);
+      for (const grain of ['D', 'W', 'M'] as const) add(periods, [grain, starts[grain], r.userId], r);
+    }
+    await this.upsertAll(runner, 'usage_daily', ['day', 'user_id', 'token_id', 'model'], daily);
+    await this.upsertAll(runner, 'usage_period_user', ['grain', 'period_start', 'user_id'], periods);
+  }
+
+  private async upsertAll(runner: SqlRunner, table: string, keys: string[], rows: Map<string, Totals>): Promise<void> {
+    const sql = rollupUpsert(table, keys, runner.mysql);
+    for (const id of [...rows.keys()].sort()) {
+      const t = rows.get(id)!;
+      await runner.exec(sql, [...t.keys, t.requests, t.prompt, t.completion, t.total, formatCost(t.cost, COST_SCALE), t.quota]);
     }
   }
 }
 
-const COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_usd', 'quota'];
+function add(into: Map<string, Totals>, keys: unknown[], r: UsageRecordInput): void {
+  const id = JSON.stringify(keys);
+  let t = into.get(id);
+  if (!t) {
+    t = { keys, requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n, quota: 0 };
+    into.set(id, t);
+  }
+  t.requests += 1;
+  t.prompt += r.promptTokens;
+  t.completion += r.completionTokens;
+  t.total += r.totalTokens;
+  t.cost += costToUnits(r.costUsd);
+  t.quota += r.quota;
+}
 
 /**
  * `INSERT ... VALUES (keys..., counters...)` that adds the counters to an existing row of the same

@@ -3,6 +3,7 @@ import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CryptoService } from '../../src/common/crypto/crypto.service';
 import { TokenEntity } from '../../src/tokens/entities/token.entity';
+import { MeteringService } from '../../src/relay/metering.service';
 import { UsageRecordEntity } from '../../src/usages/entities/usage-record.entity';
 import { auth } from './test-app';
 import type { TestUser } from './users.builder';
@@ -56,13 +57,15 @@ export async function createToken(app: NestExpressApplication, options: TokenOpt
   return { id: result.identifiers[0].id as number, key: `sk-${key48}` };
 }
 
-/** The token row as stored now. */
+/** The token row as stored once every queued settlement is written. */
 export async function tokenRow(app: NestExpressApplication, id: number): Promise<TokenEntity> {
+  await app.get(MeteringService).drain();
   return app.get(DataSource).getRepository(TokenEntity).findOneOrFail({ where: { id } });
 }
 
-/** Usage records of a token, oldest first. */
+/** Usage records of a token, oldest first, once every queued settlement is written. */
 export async function usageRecords(app: NestExpressApplication, tokenId: number): Promise<UsageRecordEntity[]> {
+  await app.get(MeteringService).drain();
   return app.get(DataSource).getRepository(UsageRecordEntity).find({ where: { tokenId }, order: { id: 'ASC' } });
 }
 
