@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from './src/database/data-source-options';
+import { buildSchemaToolOptions } from './src/database/data-source-options';
 
 /**
  * TypeORM CLI entry (`npm run migration:run`, `npm run migration:generate -- src/database/migrations/Name`).
- * Same options as the app, from `DATABASE_URL`.
+ * Same options as the app, from `DATABASE_URL`, except that a MariaDB server is declared as `mariadb`
+ * so that `migration:generate` reads its schema right (see buildSchemaToolOptions).
  */
-export default new DataSource(buildDataSourceOptions(process.env.DATABASE_URL));
+export default buildSchemaToolOptions(process.env.DATABASE_URL).then((options) => new DataSource(options));

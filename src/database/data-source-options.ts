@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -49,4 +49,24 @@ export function buildDataSourceOptions(url?: string): DataSourceOptions {
     charset: 'utf8mb4_unicode_ci',
     extra: { connectionLimit: 20 },
   };
+}
+
+/**
+ * For schema tools (the TypeORM CLI in `ormconfig.ts`, the schema-drift e2e): `buildDataSourceOptions(url)`,
+ * with `type: 'mariadb'` when a `mysql://`/`mariadb://` server reports a MariaDB version. TypeORM reads
+ * `information_schema` by the declared type: on MariaDB >= 10.2.7 `COLUMN_DEFAULT` is `'NULL'` for a nullable
+ * column without a default and string literals come quoted, which a `mysql`-typed data source reports as
+ * schema drift. The app itself keeps `type: 'mysql'` (same SQL on MySQL and MariaDB). Connects once
+ * (no migrations) and rejects with the driver's error when the server is unreachable.
+ */
+export async function buildSchemaToolOptions(url?: string): Promise<DataSourceOptions> {
+  const options = buildDataSourceOptions(url);
+  if (options.type !== 'mysql') return options;
+  const probe = await new DataSource({ ...options, entities: [], migrations: [], migrationsRun: false, extra: { connectionLimit: 1 } }).initialize();
+  try {
+    const [row] = (await probe.query('SELECT VERSION() AS version')) as { version: string }[];
+    return /mariadb/i.test(row?.version ?? '') ? { ...options, type: 'mariadb' } : options;
+  } finally {
+    await probe.destroy();
+  }
 }

@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { assertKeyFitsAlgorithm, mapClaims, toFlag, toSpkiPem, toStringList } from './sso-app-rules';
 import { MemoryReplayStore } from './jti-replay-guard';
 import { looksLikePublicKey } from './sso-keys';
 
 const pem = (type: 'rsa' | 'ec', opts: object) =>
-  generateKeyPairSync(type as 'rsa', opts as never).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  (generateKeyPairSync(type as 'rsa', opts as never) as unknown as { publicKey: KeyObject }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('seed 004 form values', () => {
   it('reads "1"/"0" flags from forms and JSON, leaving other values for the validator', () => {

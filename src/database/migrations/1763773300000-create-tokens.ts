@@ -13,7 +13,7 @@ export class CreateTokens1763773300000 implements MigrationInterface {
           idColumn(),
           { name: 'user_id', type: 'integer' },
           { name: 'name', type: 'varchar', length: '64' },
-          { name: 'key_hash', type: 'varchar', length: '64', isUnique: true },
+          { name: 'key_hash', type: 'varchar', length: '64' },
           { name: 'key_ciphertext', type: 'varchar', length: '255' },
           { name: 'key_prefix', type: 'varchar', length: '8' },
           { name: 'key_suffix', type: 'varchar', length: '4' },
@@ -23,8 +23,8 @@ export class CreateTokens1763773300000 implements MigrationInterface {
           { name: 'expired_time', type: 'bigint', default: -1 },
           { name: 'remain_quota', type: 'bigint', default: 0 },
           { name: 'used_quota', type: 'bigint', default: 0 },
-          { name: 'unlimited_quota', type: 'boolean', default: false },
-          { name: 'model_limits_enabled', type: 'boolean', default: false },
+          { name: 'unlimited_quota', type: 'boolean', default: 0 },
+          { name: 'model_limits_enabled', type: 'boolean', default: 0 },
           { name: 'model_limits', type: 'text' },
           { name: 'allow_ips', type: 'text' },
           { name: 'group', type: 'varchar', length: '255', default: "''" },
@@ -35,6 +35,7 @@ export class CreateTokens1763773300000 implements MigrationInterface {
       }),
     );
     await queryRunner.createIndices('tokens', [
+      new TableIndex({ name: 'uq_tokens_key_hash', columnNames: ['key_hash'], isUnique: true }),
       new TableIndex({ name: 'idx_tokens_user_id', columnNames: ['user_id', 'id'] }),
       new TableIndex({ name: 'idx_tokens_user_prefix', columnNames: ['user_id', 'key_prefix'] }),
       new TableIndex({ name: 'idx_tokens_user_suffix', columnNames: ['user_id', 'key_suffix'] }),

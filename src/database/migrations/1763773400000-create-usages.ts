@@ -21,7 +21,7 @@ export class CreateUsages1763773400000 implements MigrationInterface {
           { name: 'cost_usd', type: 'decimal', precision: 20, scale: 10, default: 0 },
           { name: 'quota', type: 'bigint', default: 0 },
           { name: 'status_code', type: 'integer' },
-          { name: 'is_stream', type: 'boolean', default: false },
+          { name: 'is_stream', type: 'boolean', default: 0 },
           { name: 'latency_ms', type: 'integer', default: 0 },
           { name: 'ip', type: 'varchar', length: '64', default: "''" },
           { name: 'request_id', type: 'varchar', length: '128', default: "''" },

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { timestampColumn } from '../migration-columns';
 
 /**
  * Default prices in USD per 1M input / output tokens (OpenAI list prices). `gpt-3.5-turbo` is
@@ -29,7 +30,6 @@ export class CreateModelPrices1763773500100 implements MigrationInterface {
   name = 'CreateModelPrices1763773500100';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const mysql = queryRunner.connection.driver.options.type === 'mysql';
     await queryRunner.createTable(
       new Table({
         name: 'model_prices',
@@ -37,7 +37,7 @@ export class CreateModelPrices1763773500100 implements MigrationInterface {
           { name: 'model', type: 'varchar', length: '128', isPrimary: true },
           { name: 'input_per_million', type: 'decimal', precision: 20, scale: 6 },
           { name: 'output_per_million', type: 'decimal', precision: 20, scale: 6 },
-          mysql ? { name: 'updated_at', type: 'datetime', precision: 3 } : { name: 'updated_at', type: 'datetime' },
+          timestampColumn(queryRunner, 'updated_at'),
         ],
       }),
     );

@@ -23,7 +23,7 @@ export class AddUserSsoFields1763773600000 implements MigrationInterface {
         columns: [
           idColumn(),
           { name: 'user_id', type: 'integer' },
-          { name: 'token_hash', type: 'varchar', length: '64', isUnique: true },
+          { name: 'token_hash', type: 'varchar', length: '64' },
           { name: 'via', type: 'varchar', length: '16' },
           { name: 'app_name', type: 'varchar', length: '64', default: "''" },
           { name: 'expires_at', type: 'bigint' },
@@ -32,6 +32,7 @@ export class AddUserSsoFields1763773600000 implements MigrationInterface {
       }),
     );
     await queryRunner.createIndices('sessions', [
+      new TableIndex({ name: 'uq_sessions_token_hash', columnNames: ['token_hash'], isUnique: true }),
       new TableIndex({ name: 'idx_sessions_user_id', columnNames: ['user_id'] }),
       new TableIndex({ name: 'idx_sessions_expires_at', columnNames: ['expires_at'] }),
     ]);

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { jsonText } from '../../users/entities/json-text.transformer';
 
 /** The JWT algorithms an app may pin (seed 004 names HS256, HS384, HS512 "etc."). */
@@ -18,11 +18,12 @@ export interface SsoFieldMap {
  * The secret is stored only AES-256-GCM encrypted (`secret_ciphertext`), `initpwd` only as a bcrypt hash.
  */
 @Entity('sso_apps')
+@Index('uq_sso_apps_name', ['name'], { unique: true })
 export class SsoAppEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'varchar', length: 64, unique: true })
+  @Column({ type: 'varchar', length: 64 })
   name: string;
 
   /** The URL query parameter carrying the JWT. */

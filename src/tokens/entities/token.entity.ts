@@ -17,6 +17,7 @@ export enum TokenStatus {
  * quota units (500,000 = 1 USD, seed 000).
  */
 @Entity('tokens')
+@Index('uq_tokens_key_hash', ['keyHash'], { unique: true })
 @Index('idx_tokens_user_id', ['userId', 'id'])
 @Index('idx_tokens_user_prefix', ['userId', 'keyPrefix'])
 @Index('idx_tokens_user_suffix', ['userId', 'keySuffix'])
@@ -30,7 +31,7 @@ export class TokenEntity {
   @Column({ type: 'varchar', length: 64 })
   name: string;
 
-  @Column({ name: 'key_hash', type: 'varchar', length: 64, unique: true })
+  @Column({ name: 'key_hash', type: 'varchar', length: 64 })
   keyHash: string;
 
   @Column({ name: 'key_ciphertext', type: 'varchar', length: 255 })

@@ -7,6 +7,7 @@ import { bigintNumber } from '../../database/column-transformers';
  * HMAC-SHA-256 (unique, the guard's one indexed lookup). `expires_at` is unix seconds.
  */
 @Entity('sessions')
+@Index('uq_sessions_token_hash', ['tokenHash'], { unique: true })
 @Index('idx_sessions_user_id', ['userId'])
 @Index('idx_sessions_expires_at', ['expiresAt'])
 export class SessionEntity {
@@ -16,7 +17,7 @@ export class SessionEntity {
   @Column({ name: 'user_id', type: 'integer' })
   userId: number;
 
-  @Column({ name: 'token_hash', type: 'varchar', length: 64, unique: true })
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash: string;
 
   /** `sso` or `password`. */

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Role } from '../../common/auth/principal';
 import { jsonText } from './json-text.transformer';
 
@@ -16,14 +16,16 @@ export enum UserStatus {
  * Users created by SSO have no access token (`token_hash` NULL, `token_hint` `****`) until one is reset.
  */
 @Entity('users')
+@Index('uq_users_name', ['name'], { unique: true })
+@Index('uq_users_token_hash', ['tokenHash'], { unique: true })
 export class UserEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'varchar', length: 64, unique: true })
+  @Column({ type: 'varchar', length: 64 })
   name: string;
 
-  @Column({ name: 'token_hash', type: 'varchar', length: 64, nullable: true, unique: true })
+  @Column({ name: 'token_hash', type: 'varchar', length: 64, nullable: true })
   tokenHash: string | null;
 
   @Column({ name: 'token_hint', type: 'varchar', length: 16 })
