@@ -12,7 +12,11 @@ import {
 import { Public } from '../common/auth/auth.decorators';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 
-/** Liveness and readiness probes (`@nestjs/terminus`). */
+/**
+ * Liveness and readiness probes (`@nestjs/terminus`), public. `GET /healthz` always answers 200
+ * `{status: "ok"}`; `GET /readyz` answers terminus' `{status, info, error, details}`: 200 when the
+ * database (and Redis, with `REDIS_URL`) answers within its timeout (2 s / 1 s), else 503.
+ */
 @ApiTags('Health')
 @Controller()
 export class HealthController {

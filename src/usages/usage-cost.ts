@@ -31,6 +31,7 @@ export function costToUnits(value: string | number | bigint | null | undefined):
 /**
  * Cost units (1e-10 USD) as a decimal string with `decimals` places (default 6, seed 003's
  * `"0.000110"`), rounded half up (away from zero).
+ * @throws RangeError when `decimals` is outside 0..10.
  */
 export function formatCost(units: bigint, decimals = 6): string {
   if (decimals < 0 || decimals > COST_SCALE) throw new RangeError('decimals must be 0..10');

@@ -6,5 +6,6 @@ import type { Principal } from './principal';
  * sessions); an abstract class so the guard depends on no domain module.
  */
 export abstract class AccessTokenResolver {
+  /** `token`: a user access token (UUID v4) or a session token (`tgs_…`); never throws for an unknown one. */
   abstract resolve(token: string): Promise<Principal | undefined>;
 }

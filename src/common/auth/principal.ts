@@ -20,7 +20,7 @@ export interface Principal {
   sessionId?: number;
 }
 
-/** True for admin and root. */
+/** True for role admin (10) and root (100); false for common (1). */
 export function isAdmin(p: Pick<Principal, 'role'>): boolean {
   return p.role >= Role.Admin;
 }

@@ -22,7 +22,7 @@ function tidy(value: string | number): string {
   return formatPrice(parsePrice(s.includes('e') ? Number(s).toFixed(6) : s));
 }
 
-/** Entity → wire object. */
+/** Entity → wire object: `input`/`output` USD per 1M tokens as plain decimal strings (`"2.5"`), `updatedAt` ISO-8601 UTC. */
 export function toPriceResponse(row: PriceEntity): PriceResponseDto {
   return { model: row.model, input: tidy(row.inputPerMillion), output: tidy(row.outputPerMillion), updatedAt: new Date(row.updatedAt).toISOString() };
 }

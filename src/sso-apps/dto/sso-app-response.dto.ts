@@ -69,19 +69,19 @@ export class SsoAppResponseDto {
   creatorId: number;
 }
 
-/** `GET .../token/list`. */
+/** `GET .../token/list` (seed 004): `{msg, success, data: [app, …]}`, secrets masked. */
 export class SsoAppListResponseDto extends SsoAckResponseDto {
   @ApiProperty({ type: [SsoAppResponseDto] })
   data: SsoAppResponseDto[];
 }
 
-/** `GET .../token/content`. */
+/** `GET .../token/content?name=` (seed 004): `{msg, success, data: app}`, secrets masked. */
 export class SsoAppContentResponseDto extends SsoAckResponseDto {
   @ApiProperty({ type: SsoAppResponseDto })
   data: SsoAppResponseDto;
 }
 
-/** What `deleteBatch` did. */
+/** What `deleteBatch` did: the names deleted, and those skipped (unknown). */
 export class SsoDeleteBatchResultDto {
   @ApiProperty({ example: ['ERP'], type: [String] })
   deleted: string[];
@@ -90,13 +90,13 @@ export class SsoDeleteBatchResultDto {
   skipped: string[];
 }
 
-/** `POST .../token/deleteBatch`. */
+/** `POST .../token/deleteBatch` (seed 004): `{msg, success, data: {deleted, skipped}}`. */
 export class SsoDeleteBatchResponseDto extends SsoAckResponseDto {
   @ApiProperty({ type: SsoDeleteBatchResultDto })
   data: SsoDeleteBatchResultDto;
 }
 
-/** A signed test token. */
+/** A signed test token for an HS* app: the JWT, its `exp` in unix seconds, and the login URL that uses it. */
 export class SsoGeneratedTokenDto {
   @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiJ9.eyJsb2dpbm5hbWUiOiJhbGljZSJ9.c2lnbmF0dXJl' })
   token: string;
@@ -108,7 +108,7 @@ export class SsoGeneratedTokenDto {
   url: string;
 }
 
-/** `POST .../token/generate`. */
+/** `POST .../token/generate`: `{msg, success, data: {token, expires_at, url}}`. */
 export class SsoGenerateResponseDto extends SsoAckResponseDto {
   @ApiProperty({ type: SsoGeneratedTokenDto })
   data: SsoGeneratedTokenDto;

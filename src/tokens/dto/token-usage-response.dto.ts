@@ -34,7 +34,7 @@ export class TokenUsageResponseDto {
   expires_at: number;
 }
 
-/** Maps a token to its usage summary. */
+/** Maps a token to its usage summary: quota units (granted = remaining + used), `expires_at` unix seconds (-1 → 0). */
 export function toTokenUsageResponse(token: TokenEntity): TokenUsageResponseDto {
   return {
     object: 'token_usage',

@@ -45,7 +45,7 @@ export class DailyUsageDto {
   quota: number;
 }
 
-/** One raw usage record (a relayed request). */
+/** One raw usage record (a relayed request): tokens, cost in USD, quota units, HTTP status, latency in ms. */
 export class UsageLogDto {
   @ApiProperty({ example: 1234 })
   id: number;
@@ -102,7 +102,7 @@ export class UsageLogDto {
   createdAt: string;
 }
 
-/** A page of `/1/usages/logs`, newest first. */
+/** A page of `/1/usages/logs`, newest first: `{items, nextCursor, page, size}`. */
 export class UsageLogPageDto {
   @ApiProperty({ type: UsageLogDto, isArray: true })
   items: UsageLogDto[];
@@ -119,7 +119,7 @@ export class UsageLogPageDto {
   size: number;
 }
 
-/** Maps a record entity to its wire form. */
+/** Maps a record entity to its wire form: `cost` USD with 6 places, `costUsd` with 10, quota units, `createdAt` ISO-8601 UTC. */
 export function toUsageLog(r: UsageRecordEntity): UsageLogDto {
   const units = costToUnits(r.costUsd);
   return {

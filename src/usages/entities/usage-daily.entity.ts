@@ -3,7 +3,8 @@ import { bigintNumber, decimalString } from '../../database/column-transformers'
 
 /**
  * Daily rollup of usage records keyed by (UTC day, user, token, model), added to in the same
- * transaction as each record, so reports never scan raw records.
+ * transaction as each record, so reports never scan raw records. `cost_usd` is USD (decimal,
+ * 10 places), `quota` quota units (500,000 = 1 USD), token counts are sums.
  */
 @Entity('usage_daily')
 @Index('idx_usage_daily_user_day', ['userId', 'day'])
