@@ -3,8 +3,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SCHEME } from './common/auth/auth.decorators';
+import { describeErrorBodies } from './common/http/openapi-errors';
 import { EnvironmentVariables } from './config/env.validation';
 import { parseTrustProxy } from './config/trust-proxy';
+import { RelayHttpHandler } from './relay/relay-http.handler';
 
 /** OpenAPI tags, one per module. */
 export const API_TAGS = ['Users', 'Tokens', 'Keys', 'Relay', 'Prices', 'Usages', 'SSO Token Apps', 'Health'];
@@ -23,6 +25,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useBodyParser('urlencoded', { limit, extended: true });
   app.set('trust proxy', parseTrustProxy(config.get('TRUST_PROXY', { infer: true })));
   app.disable('x-powered-by');
+  const express = app.getHttpAdapter().getInstance() as { get(setting: string): (address: string, index: number) => boolean };
+  app.get(RelayHttpHandler, { strict: false }).install(app.getHttpServer(), express.get('trust proxy fn'));
   app.enableShutdownHooks();
 
   const builder = new DocumentBuilder()
@@ -34,7 +38,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'user access token, session token, or (for /v1) an sk- API token' }, BEARER_SCHEME);
   for (const tag of API_TAGS) builder.addTag(tag);
-  const document = SwaggerModule.createDocument(app, builder.build());
+  const document = describeErrorBodies(SwaggerModule.createDocument(app, builder.build()));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsDefined,
   IsIn,
   IsInt,
@@ -68,6 +69,11 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   MAX_TOKENS_PER_USER = 1000;
+
+  /** Serve the relay's POST routes from the HTTP server ahead of Express/Nest (issue 4's speed targets). */
+  @Transform(({ value }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  RELAY_FAST_PATH = true;
 
   /** Seconds a session token (SSO login, `POST /1/login`) stays valid (issue 6); default 12 h. */
   @Transform(toInt)

@@ -37,6 +37,7 @@ export function buildDataSourceOptions(url?: string): DataSourceOptions {
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('journal_mode = WAL');
         db.pragma('busy_timeout = 5000');
+        db.pragma('synchronous = NORMAL'); // WAL: no fsync per commit; survives a crash of the process, not of the machine
         db.pragma('foreign_keys = ON');
       },
     };

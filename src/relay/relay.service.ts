@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
@@ -44,8 +44,19 @@ interface Failure {
   code: string;
 }
 
+/**
+ * A relay request, transport-neutral: built by the HTTP fast path (RelayHttpHandler) or by the
+ * Nest controller. `ip` is the client address (honouring `TRUST_PROXY`), `id` the request id.
+ */
+export interface RelayRequest {
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  ip: string;
+  id: string;
+}
+
 /** The API key of a relay request: `Authorization: Bearer sk-...` (or bare), else `x-api-key`. */
-export function extractApiKey(req: Request): string | undefined {
+export function extractApiKey(req: Pick<RelayRequest, 'headers'>): string | undefined {
   const auth = req.headers.authorization;
   if (auth) {
     const value = auth.replace(/^bearer\s+/i, '').trim();
@@ -85,16 +96,16 @@ export class RelayService {
    * Authenticates and checks the token (no model check).
    * @throws CodedHttpException 401 (missing/unknown/disabled/expired key, owner deleted), 403 (IP).
    */
-  async authenticate(req: Request): Promise<RelayToken> {
+  async authenticate(req: RelayRequest): Promise<RelayToken> {
     const key = extractApiKey(req);
     if (!key) throw Refusals.missingKey();
     const token = await this.tokens.lookup(key);
-    assertTokenUsable(token, clientIp(req), Math.floor(Date.now() / 1000));
+    assertTokenUsable(token, req.ip, Math.floor(Date.now() / 1000));
     return token;
   }
 
   /** `GET /v1/models`: models the token may use that some enabled key of its groups serves. */
-  async models(req: Request): Promise<{ object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] }> {
+  async models(req: RelayRequest): Promise<{ object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] }> {
     const token = await this.authenticate(req);
     const served = await this.keys.servedModels(token.groups);
     let ids = new Set(served.any ? [...served.models, ...this.prices.pricedModels()] : served.models);
@@ -107,7 +118,7 @@ export class RelayService {
    * Relays one request. Refusals before the upstream call are thrown (the filter renders them);
    * from the reservation on, the answer is written here and the request is always settled.
    */
-  async relay(operation: RelayOperation, req: Request, res: Response): Promise<void> {
+  async relay(operation: RelayOperation, req: RelayRequest, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const createdAt = new Date();
     const token = await this.authenticate(req);
@@ -139,8 +150,8 @@ export class RelayService {
       price,
       promptEstimate,
       reservation,
-      ip: clientIp(req),
-      requestId: String((req as Request & { id?: unknown }).id ?? randomUUID()),
+      ip: req.ip,
+      requestId: req.id || randomUUID(),
       started,
       createdAt,
       abort: new AbortController(),
@@ -159,7 +170,7 @@ export class RelayService {
     } catch (error) {
       this.logger.error(`relay ${flight.requestId} failed: ${(error as Error).message}`);
       if (!flight.settled) this.settle(flight, undefined, flight.clientGone ? 499 : 500);
-      if (!res.headersSent) res.status(500).json(errorBody('openai', 500, 'internal server error'));
+      if (!res.headersSent) sendJson(res, 500, errorBody('openai', 500, 'internal server error'));
       else res.end();
     }
   }
@@ -171,7 +182,7 @@ export class RelayService {
     return (limit ?? this.defaultMaxTokens) * n;
   }
 
-  private async attempt(flight: Flight, candidates: RoutableKey[], res: Response): Promise<void> {
+  private async attempt(flight: Flight, candidates: RoutableKey[], res: ServerResponse): Promise<void> {
     const attempts = Math.min(candidates.length, 1 + this.maxRetries);
     let failure: Failure = { status: 502, message: 'upstream unavailable', code: 'upstream_error' };
     let openaiPayload: string | undefined;
@@ -216,21 +227,21 @@ export class RelayService {
       }
       // Any other 4xx is the request's fault: pass the upstream's answer through, charge nothing.
       this.settle(flight, undefined, status);
-      if (!flight.clientGone) res.status(status).type(String(answer.headers['content-type'] ?? 'application/json')).send(text);
+      if (!flight.clientGone) sendRaw(res, status, String(answer.headers['content-type'] ?? 'application/json'), text);
       return;
     }
     this.settle(flight, undefined, flight.clientGone ? 499 : failure.status);
-    if (!flight.clientGone) res.status(failure.status).json(errorBody('openai', failure.status, failure.message, failure.code));
+    if (!flight.clientGone) sendJson(res, failure.status, errorBody('openai', failure.status, failure.message, failure.code));
   }
 
-  private async json(flight: Flight, answer: Dispatcher.ResponseData, res: Response): Promise<void> {
+  private async json(flight: Flight, answer: Dispatcher.ResponseData, res: ServerResponse): Promise<void> {
     let raw: Buffer;
     try {
       raw = Buffer.from(await answer.body.arrayBuffer());
     } catch (error) {
       const status = flight.clientGone ? 499 : 502;
       this.settle(flight, undefined, status);
-      if (!flight.clientGone) res.status(502).json(errorBody('openai', 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error'));
+      if (!flight.clientGone) sendJson(res, 502, errorBody('openai', 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error'));
       return;
     }
     let parsed: unknown;
@@ -240,15 +251,13 @@ export class RelayService {
       parsed = undefined;
     }
     if (!flight.clientGone) {
-      res.status(answer.statusCode);
-      res.setHeader('content-type', String(answer.headers['content-type'] ?? 'application/json'));
-      res.end(raw);
+      sendRaw(res, answer.statusCode, String(answer.headers['content-type'] ?? 'application/json'), raw);
     }
     this.settle(flight, usageOfJson(parsed, flight.promptEstimate), answer.statusCode);
   }
 
-  private async stream(flight: Flight, answer: Dispatcher.ResponseData, res: Response): Promise<void> {
-    res.status(answer.statusCode);
+  private async stream(flight: Flight, answer: Dispatcher.ResponseData, res: ServerResponse): Promise<void> {
+    res.statusCode = answer.statusCode;
     res.setHeader('content-type', String(answer.headers['content-type'] ?? 'text/event-stream'));
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
@@ -301,9 +310,17 @@ export class RelayService {
   }
 }
 
-/** The client address: `req.ip` (honours `TRUST_PROXY`), else the socket's. */
-function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? '';
+/** Writes a JSON answer. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendRaw(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+/** Writes a whole answer with its content type. */
+export function sendRaw(res: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
+  res.statusCode = status;
+  res.setHeader('content-type', contentType);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /** True for OpenAI's `insufficient_quota` refusal (429 or 403 with that code or type). */
@@ -321,7 +338,7 @@ function upstreamMessage(text: string): string {
   return text.slice(0, 300);
 }
 
-function drained(res: Response): Promise<void> {
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

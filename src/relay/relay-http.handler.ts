@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import proxyaddr from 'proxy-addr';
+import { describeError } from '../common/http/all-exceptions.filter';
+import { errorBody } from '../common/http/route-family';
+import { EnvironmentVariables } from '../config/env.validation';
+import { redactUrl } from '../config/logger.options';
+import { RelayService, sendJson } from './relay.service';
+import type { RelayOperation } from './upstream.client';
+
+/** The relayed POST routes the fast path serves. */
+const ROUTES: Record<string, RelayOperation> = {
+  '/v1/chat/completions': 'chat/completions',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+};
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** `BODY_LIMIT` (`2mb`, `500kb`, `1048576b`) in bytes. */
+export function parseBodyLimit(value: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(value.trim());
+  if (!match) return 2 * 1024 * 1024;
+  const unit = match[2].toLowerCase();
+  return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * The relay's hot path, served straight from the Node HTTP server ahead of Express and Nest
+ * (issue 4's latency and throughput targets leave no room for the framework's per-request
+ * pipeline). It does what the framework would: a request id (`X-Request-Id`, echoed), the JSON
+ * body within `BODY_LIMIT` (413 past it, 400 when malformed), the client address under
+ * `TRUST_PROXY` (Express's own rule, via proxy-addr), errors in OpenAI's shape, and one JSON log
+ * line per request with the URL's query values redacted and no headers. Everything else, and
+ * every route when `RELAY_FAST_PATH=false`, goes to Express as usual.
+ */
+@Injectable()
+export class RelayHttpHandler {
+  private readonly log: pino.Logger;
+  private readonly limit: number;
+  readonly enabled: boolean;
+
+  constructor(
+    private readonly relay: RelayService,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.log = pino({ level: config.get('LOG_LEVEL', { infer: true }) }, { write: (line: string) => process.stdout.write(line) });
+    this.limit = parseBodyLimit(config.get('BODY_LIMIT', { infer: true }));
+    this.enabled = config.get('RELAY_FAST_PATH', { infer: true });
+  }
+
+  /**
+   * Puts the fast path in front of the server's existing request listeners (Express).
+   * `trust` is Express's compiled `trust proxy` function.
+   */
+  install(server: Server, trust: (address: string, index: number) => boolean): void {
+    if (!this.enabled) return;
+    const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const operation = req.method === 'POST' ? ROUTES[pathOf(req.url)] : undefined;
+      if (operation) {
+        void this.handle(operation, req, res, trust);
+        return;
+      }
+      for (const listener of listeners) listener.call(server, req, res);
+    });
+  }
+
+  private async handle(
+    operation: RelayOperation,
+    req: IncomingMessage,
+    res: ServerResponse,
+    trust: (address: string, index: number) => boolean,
+  ): Promise<void> {
+    const started = performance.now();
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const ip = proxyaddr(req, trust);
+    res.once('close', () => this.logLine(req, res, id, ip, started));
+    try {
+      let body: unknown;
+      try {
+        body = JSON.parse((await this.readBody(req)).toString('utf8'));
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
+        return sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${(error as Error).message}`));
+      }
+      await this.relay.relay(operation, { headers: req.headers, body, ip, id }, res);
+    } catch (error) {
+      const { status, message, code, known } = describeError(error);
+      if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
+      if (!res.headersSent) sendJson(res, status, errorBody('openai', status, message, code));
+      else res.end();
+    }
+  }
+
+  private readBody(req: IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.limit) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new BodyTooLarge());
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+      req.once('error', reject);
+    });
+  }
+
+  private logLine(req: IncomingMessage, res: ServerResponse, id: string, ip: string, started: number): void {
+    const statusCode = res.writableFinished ? res.statusCode : 499;
+    const line = {
+      req: { id, method: req.method, url: redactUrl(req.url), remoteAddress: ip },
+      res: { statusCode },
+      responseTime: Math.round(performance.now() - started),
+    };
+    if (statusCode >= 500) this.log.error(line, 'request errored');
+    else this.log.info(line, 'request completed');
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
