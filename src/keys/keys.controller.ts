@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../common/auth/auth.decorators';
 import { MessageResponseDto } from '../users/dto/user-response.dto';
 import { CreateKeyDto } from './dto/create-key.dto';
@@ -8,6 +8,7 @@ import { UpdateKeyDto } from './dto/update-key.dto';
 import { KeysService } from './keys.service';
 
 const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
+const ID_PARAM = { name: 'id', description: 'upstream key id', example: 1 } as const;
 
 /** Seed 003's upstream key routes under `/1/`, admin only; keys always masked. */
 @ApiTags('Keys')
@@ -27,6 +28,16 @@ export class KeysController {
   @Authenticated({ admin: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'Add an upstream key (seed 003 body; endpoint "" = the OpenAI default)' })
+  @ApiBody({
+    type: CreateKeyDto,
+    examples: {
+      seed003: { summary: 'seed 003', value: { key: 'sk-zsbdzsbdzsbdzsbdzsbdzsbdzsbd', name: 'key', api_type: 'openai', endpoint: '' } },
+      azure: {
+        summary: 'Azure OpenAI, with routing fields',
+        value: { key: '0123456789abcdef0123456789abcdef', name: 'azure-east', api_type: 'azure_openai', endpoint: 'https://my-resource.openai.azure.com', api_version: '2024-10-21', deployments: { 'gpt-4o': 'gpt4o-prod' }, models: ['gpt-4o'], group: 'default', priority: 10, weight: 1 },
+      },
+    },
+  })
   @ApiOkResponse({ type: KeyResponseDto })
   create(@Body() dto: CreateKeyDto): Promise<KeyResponseDto> {
     return this.keys.create(dto);
@@ -35,6 +46,7 @@ export class KeysController {
   @Patch(':id')
   @Authenticated({ admin: true })
   @ApiOperation({ summary: 'Change any field of a key; status 1 enables (clears last_error), 2 disables' })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: KeyResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })
   update(@Param('id', idPipe) id: number, @Body() dto: UpdateKeyDto): Promise<KeyResponseDto> {
@@ -44,6 +56,7 @@ export class KeysController {
   @Delete(':id')
   @Authenticated({ admin: true })
   @ApiOperation({ summary: 'Delete an upstream key' })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })
   async remove(@Param('id', idPipe) id: number): Promise<MessageResponseDto> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../common/auth/auth.decorators';
 import { MessageResponseDto } from '../users/dto/user-response.dto';
 import { PriceResponseDto } from './dto/price-response.dto';
@@ -31,6 +31,7 @@ export class PricesController {
   @Delete(':model')
   @Authenticated({ admin: true })
   @ApiOperation({ summary: "Remove a model's price (the model then uses DEFAULT_MODEL_PRICE or is refused)" })
+  @ApiParam({ name: 'model', description: 'model name, URL-encoded', example: 'gpt-4o-mini' })
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'the model has no price' })
   async remove(@Param('model') model: string): Promise<MessageResponseDto> {

@@ -10,6 +10,7 @@ import {
   SsoAppListResponseDto,
   SsoDeleteBatchResponseDto,
   SsoGenerateResponseDto,
+  SsoUpdateResponseDto,
 } from './dto/sso-app-response.dto';
 import { SsoAppNameDto } from './dto/sso-app-name.dto';
 import { UpdateSsoAppDto } from './dto/update-sso-app.dto';
@@ -30,9 +31,28 @@ export class SsoAppsController {
   @Post('update')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add or modify a token app (upsert by name); a weak HS secret is accepted with a warning' })
-  @ApiOkResponse({ type: SsoAckResponseDto })
+  @ApiBody({
+    type: UpdateSsoAppDto,
+    examples: {
+      seed004: {
+        summary: 'seed 004 request example',
+        value: {
+          name: 'ERP',
+          token_name: 'token',
+          secret: 'abcd',
+          expire: 86400,
+          fieldmap: { username: 'loginname', name: 'name', email: 'email' },
+          algorithm: 'HS256',
+          enable: '1',
+          inituser: '1',
+          initroles: ['SYS_Reader'],
+        },
+      },
+    },
+  })
+  @ApiOkResponse({ type: SsoUpdateResponseDto, example: { msg: 'success', success: true } })
   @ApiBadRequestResponse({ description: 'a field is invalid (the message names it)' })
-  update(@CurrentUser() actor: Principal, @Body() dto: UpdateSsoAppDto): Promise<SsoAckResponseDto> {
+  update(@CurrentUser() actor: Principal, @Body() dto: UpdateSsoAppDto): Promise<SsoUpdateResponseDto> {
     return this.apps.upsert(actor, dto);
   }
 

@@ -10,7 +10,7 @@ import { BCRYPT_COST, includesAdministrator } from '../users/users.service';
 import { GenerateSsoTokenDto } from './dto/generate-sso-token.dto';
 import {
   ack,
-  SsoAckResponseDto,
+  SsoUpdateResponseDto,
   SsoAppResponseDto,
   SsoDeleteBatchResultDto,
   SsoGeneratedTokenDto,
@@ -42,7 +42,7 @@ export class SsoAppsService {
    * @returns the ack, with `warning` when an HS* secret is under 32 bytes (accepted: seed 004's example uses `abcd`).
    * @throws ForbiddenException (403) `no permission`; BadRequestException (400) naming the field.
    */
-  async upsert(actor: Principal, dto: UpdateSsoAppDto): Promise<SsoAckResponseDto> {
+  async upsert(actor: Principal, dto: UpdateSsoAppDto): Promise<SsoUpdateResponseDto> {
     this.assertAdmin(actor);
     const existing = await this.apps.findOne({ where: { name: dto.name } });
     const allowAdminRoles = dto.allow_admin_roles === '1';

@@ -6,6 +6,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
   getSchemaPath,
@@ -23,6 +24,7 @@ import { PerUserThrottlerGuard } from './per-user-throttler.guard';
 import { TokensService } from './tokens.service';
 
 const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
+const ID_PARAM = { name: 'id', description: "token id (one of the caller's)", example: 123 } as const;
 
 /** Reveals per user per minute (`POST /api/token/:id/key`). */
 export const REVEAL_LIMIT = { limit: 10, ttl: 60_000 } as const;
@@ -63,7 +65,7 @@ export class TokensController {
   @Authenticated({ newApiUserHeader: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete several of the caller\'s tokens in one transaction; data = number deleted' })
-  @ApiOkResponse({ schema: { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data: { type: 'integer', example: 5 } } }] } })
+  @ApiOkResponse({ schema: { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data: { type: 'integer', example: 3 } } }] } })
   @ApiBadRequestResponse({ description: 'ids missing, empty, not ids, or more than 1000' })
   async removeMany(@CurrentUser() principal: Principal, @Body() dto: BatchDeleteTokensDto): Promise<ApiEnvelope<number>> {
     return ok(await this.tokens.removeMany(principal, dto.ids));
@@ -102,6 +104,7 @@ export class TokensController {
   @Get(':id')
   @Authenticated({ newApiUserHeader: true })
   @ApiOperation({ summary: 'One of the caller\'s tokens in full (key masked)' })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
   @ApiNotFoundResponse({ description: 'token does not exist (also for another user\'s token)' })
   async get(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<TokenResponseDto>> {
@@ -177,6 +180,7 @@ export class TokensController {
   @Delete(':id')
   @Authenticated({ newApiUserHeader: true })
   @ApiOperation({ summary: 'Delete one of the caller\'s tokens' })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ApiEnvelope })
   @ApiNotFoundResponse({ description: 'token does not exist' })
   async remove(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<never>> {
@@ -192,6 +196,7 @@ export class TokensController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiOperation({ summary: 'Reveal the full sk- key of one own token (10 a minute per user; never cached)' })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })
   @ApiNotFoundResponse({ description: 'token does not exist' })
   @ApiTooManyRequestsResponse({ description: 'more than 10 reveals a minute' })

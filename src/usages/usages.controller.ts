@@ -24,7 +24,14 @@ export class UsagesController {
   @Get('usages')
   @Authenticated()
   @ApiOperation({ summary: 'Cost and total tokens per user over a range (admins: every user; others: themselves), from daily rollups' })
-  @ApiOkResponse({ type: UserUsageDto, isArray: true })
+  @ApiOkResponse({
+    type: UserUsageDto,
+    isArray: true,
+    example: [
+      { cost: '0.000110', userId: 1, totalUnit: 55 },
+      { cost: '0.000110', userId: 2, totalUnit: 55 },
+    ],
+  })
   @ApiForbiddenResponse({ description: "a common user asked for another user's user_id" })
   summary(@CurrentUser() principal: Principal, @Query() query: UsageSummaryQueryDto): Promise<UserUsageDto[]> {
     return this.usages.summary(principal, query);
@@ -52,7 +59,17 @@ export class UsagesController {
   @Authenticated()
   @ApiOperation({ summary: 'Raw usage records of a range as CSV (streamed, oldest first)' })
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV with a header line: ' + 'id,created_at,user_id,token_id,key_id,model,prompt_tokens,completion_tokens,total_tokens,cost_usd,quota,status_code,is_stream,latency_ms,request_id' })
+  @ApiOkResponse({
+    description: 'CSV (RFC 4180, CRLF lines) with a header line (attachment `usages-<from>-<to>.csv`)',
+    content: {
+      'text/csv': {
+        schema: { type: 'string' },
+        example:
+          'id,created_at,user_id,token_id,key_id,model,prompt_tokens,completion_tokens,total_tokens,cost_usd,quota,status_code,is_stream,latency_ms,request_id\r\n' +
+          '1234,2023-03-18T10:15:00.000Z,2,3,1,gpt-3.5-turbo,40,15,55,0.0001100000,55,200,false,840,req-5f1c\r\n',
+      },
+    },
+  })
   @ApiForbiddenResponse({ description: "a common user asked for another user's user_id" })
   export(@CurrentUser() principal: Principal, @Query() query: UsageExportQueryDto): StreamableFile {
     const { range, chunks } = this.usages.exportCsv(principal, query);

@@ -43,7 +43,6 @@ export function scopeUserId(principal: Principal, requested: number | undefined)
   return principal.userId;
 }
 
-/** RFC 4180 field; text that a spreadsheet would run as a formula is prefixed with `'`. */
 /**
  * The range of a rollup report: its days are UTC days, so only a zero `tz` is accepted.
  * @throws BadRequestException (400) bad dates, or a non-zero `tz`.
@@ -55,6 +54,7 @@ function rollupRange(query: UsageRangeQueryDto): UtcDayRange {
   return parseDayRange(query.from, query.to);
 }
 
+/** RFC 4180 field; text that a spreadsheet would run as a formula is prefixed with `'`. */
 function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
   let text = String(value);

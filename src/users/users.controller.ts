@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -8,6 +8,12 @@ import { MessageResponseDto, UserResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
 
 const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
+
+/** Seed 003's example users (its +08:00 times in UTC); tokens masked where the route masks them. */
+const SEED_ROOT = { id: 1, name: 'root', token: 'df5982d6-d8fb-4eef-a513-24d0831f61ad', createdAt: '2023-05-28T10:47:19.000Z', updatedAt: '2023-05-28T10:47:19.000Z', IsDelete: false, role: 100 };
+const SEED_U1 = { id: 2, name: 'u1', token: '6ac4bd1a-18a6-4c25-922f-db689a299e38', createdAt: '2023-05-28T10:48:29.018Z', updatedAt: '2023-05-28T10:48:29.018Z', IsDelete: false, role: 1 };
+const masked = <T extends { token: string }>(user: T): T => ({ ...user, token: `${user.token.slice(0, 4)}****${user.token.slice(-4)}` });
+const ID_PARAM = { name: 'id', description: 'users.id', example: 2 } as const;
 
 /** Seed 003's user routes under `/1/`. Bare objects; errors `{message}`. */
 @ApiTags('Users')
@@ -19,7 +25,7 @@ export class UsersController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create the root user (id 1) once; returns its access token in full' })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, example: SEED_ROOT })
   @ApiForbiddenResponse({ description: 'already initialized' })
   init(): Promise<UserResponseDto> {
     return this.users.initRoot();
@@ -28,7 +34,7 @@ export class UsersController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: 'The calling user (token masked)' })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, example: masked(SEED_ROOT) })
   me(@CurrentUser() principal: Principal): Promise<UserResponseDto> {
     return this.users.me(principal);
   }
@@ -36,7 +42,7 @@ export class UsersController {
   @Get('users')
   @Authenticated({ admin: true })
   @ApiOperation({ summary: 'All users, deleted ones flagged by IsDelete (tokens masked)' })
-  @ApiOkResponse({ type: UserResponseDto, isArray: true })
+  @ApiOkResponse({ type: UserResponseDto, isArray: true, example: [masked(SEED_ROOT), masked(SEED_U1)] })
   list(): Promise<UserResponseDto[]> {
     return this.users.list();
   }
@@ -45,7 +51,7 @@ export class UsersController {
   @Authenticated({ admin: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a common user; returns its access token in full, once' })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, example: SEED_U1 })
   @ApiConflictResponse({ description: 'name taken' })
   create(@Body() dto: CreateUserDto): Promise<UserResponseDto> {
     return this.users.create(dto);
@@ -54,6 +60,7 @@ export class UsersController {
   @Patch('users/:id')
   @Authenticated({ admin: true })
   @ApiOperation({ summary: 'Rename a user, or (root only) make it admin (10) or common (1)' })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ description: 'no such user' })
   update(@CurrentUser() actor: Principal, @Param('id', idPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
@@ -63,6 +70,7 @@ export class UsersController {
   @Delete('users/:id')
   @Authenticated({ admin: true })
   @ApiOperation({ summary: "Delete a user: its access token and API tokens stop working at once (root can't be deleted)" })
+  @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'no such user' })
   async remove(@CurrentUser() actor: Principal, @Param('id', idPipe) id: number): Promise<MessageResponseDto> {
@@ -74,7 +82,11 @@ export class UsersController {
   @Authenticated({ admin: true })
   @HttpCode(200)
   @ApiOperation({ summary: "Reset a user's access token; the old one stops working at once" })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({
+    type: UserResponseDto,
+    example: { id: 2, name: 'u2', token: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', createdAt: '2023-05-28T11:33:54.839Z', updatedAt: '2023-05-28T11:34:33.387Z', IsDelete: false, role: 1 },
+  })
   @ApiNotFoundResponse({ description: 'no such user' })
   reset(@CurrentUser() actor: Principal, @Param('id', idPipe) id: number): Promise<UserResponseDto> {
     return this.users.resetToken(actor, id);

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { captureStdout } from '../support/log-capture';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-databases';
-import { initRoot, TestUser } from '../support/users.builder';
+import { addUser, initRoot, TestUser } from '../support/users.builder';
 
 describe.each(testDatabases())('Platform: docs, health, logs on %s', (_label, database) => {
   let t: TestApp;
@@ -32,6 +32,43 @@ describe.each(testDatabases())('Platform: docs, health, logs on %s', (_label, da
     const user = doc.components.schemas.UserResponseDto;
     expect(user.properties.token.example).toBe('6ac4bd1a-18a6-4c25-922f-db689a299e38');
     expect(doc.components.schemas.CreateUserDto.properties.name.example).toBe('u1');
+  });
+
+  it('every path in /docs-json has at least one operation with a non-empty summary and tags', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body;
+    const paths = Object.keys(doc.paths);
+    expect(paths.length).toBeGreaterThan(30);
+    const undocumented = paths.filter(
+      (path) =>
+        !Object.values(doc.paths[path] as Record<string, { summary?: string; tags?: string[] }>).some(
+          (op) => typeof op?.summary === 'string' && op.summary.trim() !== '' && Array.isArray(op.tags) && op.tags.length > 0,
+        ),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it("every documented error response carries its route family's error body, the shape the filter sends", async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body;
+    const expected = (path: string) =>
+      path.startsWith('/api/') ? 'NewApiError' : path.startsWith('/plugin/') || path.startsWith('/sso/') ? 'SsoError' : path.startsWith('/v1/') ? 'OpenAiError' : 'MessageError';
+    const wrong: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>)) {
+      if (path === '/readyz') continue; // terminus' own 503 body
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (/^[45]/.test(status) && response.content?.['application/json']?.schema?.$ref !== `#/components/schemas/${expected(path)}`) wrong.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    const keysOf = (o: object) => Object.keys(o).sort();
+    const documented = (path: string, method: string, status: string) => doc.paths[path][method].responses[status].content['application/json'].example;
+    const notFound = await t.http.delete('/1/users/999').set(auth(root.token)).expect(404);
+    expect(keysOf(notFound.body)).toEqual(keysOf(documented('/1/users/{id}', 'delete', '404')));
+    const unauthorized = await t.http.get('/api/token/1').expect(401);
+    expect(keysOf(unauthorized.body)).toEqual(keysOf(documented('/api/token/{id}', 'get', '401')));
+    const forbidden = await t.http.get('/plugin/datafor-modeler/api/token/list').set(auth((await addUser(t.http, root, 'docs-common')).token)).expect(403);
+    expect(keysOf(forbidden.body)).toEqual(keysOf(documented('/plugin/datafor-modeler/api/token/list', 'get', '403')));
   });
 
   it('GET /healthz is 200 while the process is up', async () => {

@@ -2,15 +2,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SessionResponseDto } from '../../users/dto/session-response.dto';
 import type { SsoAppEntity } from '../entities/sso-app.entity';
 import { MASKED_SECRET } from '../sso-app-rules';
+import { FieldMapDto } from './update-sso-app.dto';
 
-/** seed 004's acknowledgement `{"msg":"success","success":true}`, with `warning` for a weak HS secret. */
+/** seed 004's acknowledgement `{"msg":"success","success":true}`. */
 export class SsoAckResponseDto {
   @ApiProperty({ example: 'success' })
   msg: string;
 
   @ApiProperty({ example: true })
   success: boolean;
+}
 
+/** The answer of `POST .../token/update`: seed 004's acknowledgement, plus `warning` when an HS secret is weak (under 32 bytes). */
+export class SsoUpdateResponseDto extends SsoAckResponseDto {
   @ApiPropertyOptional({ example: 'secret is 4 bytes; HS256 secrets under 32 bytes can be brute-forced offline, use 32+ random bytes' })
   warning?: string;
 }
@@ -29,7 +33,7 @@ export class SsoAppResponseDto {
   @ApiProperty({ example: 86400 })
   expire: number;
 
-  @ApiProperty({ example: { username: 'loginname', name: 'name', email: 'email' } })
+  @ApiProperty({ type: () => FieldMapDto })
   fieldmap: { username: string; name?: string; email?: string };
 
   @ApiProperty({ example: 'HS256' })

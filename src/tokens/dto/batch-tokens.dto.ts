@@ -22,7 +22,7 @@ const IDS_MESSAGE = `ids must be an array of token ids or a comma-separated stri
 
 /** `POST /api/token/batch` body (seed 002): the ids to delete. */
 export class BatchDeleteTokensDto {
-  @ApiProperty({ example: [1, 2, 3, 4, 5], description: `token ids (array or "1,2,3"), 1 to ${MAX_BATCH_IDS}` })
+  @ApiProperty({ example: [1, 2, 3], description: `token ids (array or "1,2,3"), 1 to ${MAX_BATCH_IDS}` })
   @Transform(({ value }) => parseIdList(value))
   @IsArray({ message: IDS_MESSAGE })
   @ArrayMinSize(1, { message: IDS_MESSAGE })
