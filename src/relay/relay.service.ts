@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import { describeError } from '../common/http/all-exceptions.filter';
 import { errorBody } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { KeyPool, RoutableKey } from '../keys/key-pool.service';
@@ -121,35 +122,21 @@ export class RelayService {
   async relay(operation: RelayOperation, req: RelayRequest, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const createdAt = new Date();
-    const token = await this.authenticate(req);
+    const key = extractApiKey(req);
+    if (!key) throw Refusals.missingKey();
+    const token = await this.tokens.lookup(key);
     const body = req.body as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw Refusals.badRequest('the request body must be a JSON object');
-    const model = body.model;
-    if (typeof model !== 'string' || model.trim() === '') throw Refusals.badRequest('model is required');
-    if (operation === 'chat/completions' && !Array.isArray(body.messages)) throw Refusals.badRequest('messages must be an array');
-    if (operation === 'completions' && body.prompt === undefined) throw Refusals.badRequest('prompt is required');
-    if (operation === 'embeddings' && body.input === undefined) throw Refusals.badRequest('input is required');
-    assertModelAllowed(token, model);
-    const price = this.prices.priceFor(model);
-    if (!price) throw Refusals.noPrice(model);
-    const candidates = await this.keys.candidates(token.groups, model);
-    if (candidates.length === 0) throw Refusals.noKey(model);
-
-    const isStream = operation !== 'embeddings' && body.stream === true;
-    const promptEstimate = operation === 'chat/completions' ? countChatPrompt(body) : countInput(operation === 'completions' ? body.prompt : body.input);
-    const estimate = computeCost(promptEstimate, this.completionEstimate(operation, body), price).quota;
-    const reservation = await this.metering.reserve(token.id, token.unlimitedQuota, estimate);
-    if (!reservation) throw Refusals.insufficientQuota(estimate);
-
+    let admitted: Omit<Flight, 'ip' | 'requestId' | 'started' | 'createdAt' | 'abort' | 'clientGone' | 'keyId' | 'settled'>;
+    let candidates: RoutableKey[];
+    try {
+      ({ admitted, candidates } = await this.admit(operation, token, req, body));
+    } catch (error) {
+      // A known token's refusal is a request too: record it (quota 0) so the usage log misses nothing.
+      if (token) this.recordRefusal(token, operation, req, body, error, started, createdAt);
+      throw error;
+    }
     const flight: Flight = {
-      token,
-      operation,
-      model,
-      body,
-      isStream,
-      price,
-      promptEstimate,
-      reservation,
+      ...admitted,
       ip: req.ip,
       requestId: req.id || randomUUID(),
       started,
@@ -173,6 +160,63 @@ export class RelayService {
       if (!res.headersSent) sendJson(res, 500, errorBody('openai', 500, 'internal server error'));
       else res.end();
     }
+  }
+
+  /**
+   * Every check before the upstream call, then the reservation.
+   * @throws CodedHttpException with the refusal's status and code (401/403/400/429/503)
+   */
+  private async admit(operation: RelayOperation, token: RelayToken | null, req: RelayRequest, body: Record<string, unknown> | undefined) {
+    assertTokenUsable(token, req.ip, Math.floor(Date.now() / 1000));
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw Refusals.badRequest('the request body must be a JSON object');
+    const model = body.model;
+    if (typeof model !== 'string' || model.trim() === '') throw Refusals.badRequest('model is required');
+    if (operation === 'chat/completions' && !Array.isArray(body.messages)) throw Refusals.badRequest('messages must be an array');
+    if (operation === 'completions' && body.prompt === undefined) throw Refusals.badRequest('prompt is required');
+    if (operation === 'embeddings' && body.input === undefined) throw Refusals.badRequest('input is required');
+    assertModelAllowed(token, model);
+    const price = this.prices.priceFor(model);
+    if (!price) throw Refusals.noPrice(model);
+    const candidates = await this.keys.candidates(token.groups, model);
+    if (candidates.length === 0) throw Refusals.noKey(model);
+
+    const isStream = operation !== 'embeddings' && body.stream === true;
+    const promptEstimate = operation === 'chat/completions' ? countChatPrompt(body) : countInput(operation === 'completions' ? body.prompt : body.input);
+    const estimate = computeCost(promptEstimate, this.completionEstimate(operation, body), price).quota;
+    const reservation = await this.metering.reserve(token.id, token.unlimitedQuota, estimate);
+    if (!reservation) throw Refusals.insufficientQuota(estimate);
+    return { admitted: { token, operation, model, body, isStream, price, promptEstimate, reservation }, candidates };
+  }
+
+  /** Queues the usage record of a refused request of a known token: no tokens, no cost, quota 0. */
+  private recordRefusal(
+    token: RelayToken,
+    operation: RelayOperation,
+    req: RelayRequest,
+    body: Record<string, unknown> | undefined,
+    error: unknown,
+    started: number,
+    createdAt: Date,
+  ): void {
+    const model = body && typeof body === 'object' && typeof body.model === 'string' ? body.model : '';
+    void this.metering
+      .settle({ tokenId: token.id, unlimited: false, reserved: 0 }, 0, {
+        userId: token.userId,
+        tokenId: token.id,
+        keyId: null,
+        model: model.slice(0, 128),
+        promptTokens: 0,
+        completionTokens: 0,
+        totalTokens: 0,
+        costUsd: '0',
+        statusCode: describeError(error).status,
+        isStream: operation !== 'embeddings' && body?.stream === true,
+        latencyMs: Math.round(performance.now() - started),
+        ip: req.ip.slice(0, 64),
+        requestId: (req.id || randomUUID()).slice(0, 128),
+        createdAt,
+      })
+      .catch(() => undefined);
   }
 
   private completionEstimate(operation: RelayOperation, body: Record<string, unknown>): number {

@@ -62,7 +62,9 @@ describe.each(testDatabases())('Relay metering under concurrency on %s', (_label
     expect(row.remainQuota + row.usedQuota).toBe(initial);
     expect(row.usedQuota).toBe(ok * PER_REQUEST);
     const records = await usageRecords(t.app, token.id);
-    expect(records).toHaveLength(ok); // refused before the upstream call: no record
+    expect(records).toHaveLength(200); // one record per request, refusals included
+    expect(records.filter((r) => r.statusCode === 200)).toHaveLength(ok);
+    expect(records.filter((r) => r.statusCode === 429).every((r) => Number(r.quota) === 0)).toBe(true);
     expect(records.reduce((sum, r) => sum + Number(r.quota), 0)).toBe(row.usedQuota);
   });
 
@@ -74,7 +76,8 @@ describe.each(testDatabases())('Relay metering under concurrency on %s', (_label
     expect(row.remainQuota).toBeGreaterThanOrEqual(0);
     expect(row.remainQuota + row.usedQuota).toBe(100);
     const records = await usageRecords(t.app, token.id);
-    expect(records).toHaveLength(statuses.filter((s) => s === 200).length);
+    expect(records).toHaveLength(statuses.length);
+    expect(records.filter((r) => r.statusCode === 200)).toHaveLength(statuses.filter((s) => s === 200).length);
     expect(records.reduce((sum, r) => sum + Number(r.quota), 0)).toBe(row.usedQuota);
     expect(row.usedQuota).toBeLessThanOrEqual(100);
   });

@@ -78,13 +78,17 @@ describe.each(testDatabases())('Relay refusals on %s', (_label, database) => {
     await t.http.post('/v1/chat/completions').set(auth(token.key)).send({ ...CHAT, model: 'gpt-4o' }).expect(200);
   });
 
-  it('429 insufficient_quota when the reservation does not fit; nothing is charged or recorded', async () => {
+  it('429 insufficient_quota when the reservation does not fit; nothing is charged, the refusal is recorded with quota 0', async () => {
     const token = await createToken(t.app, { userId: user.id, remainQuota: 20 });
     expect(await refused(token.key, 429, 'insufficient_quota')).toMatch(/insufficient quota/);
     const empty = await createToken(t.app, { userId: user.id, remainQuota: 0 });
     await refused(empty.key, 429, 'insufficient_quota');
     expect(await tokenRow(t.app, token.id)).toMatchObject({ remainQuota: 20, usedQuota: 0 });
-    expect(await usageRecords(t.app, token.id)).toHaveLength(0);
+    for (const id of [token.id, empty.id]) {
+      const recorded = await usageRecords(t.app, id);
+      expect(recorded).toHaveLength(1); // the refusal itself is on the record, charging nothing
+      expect(recorded[0]).toMatchObject({ statusCode: 429, quota: 0, totalTokens: 0, keyId: null });
+    }
   });
 
   it('unlimited tokens are not limited by remain_quota and reserve nothing; used_quota still counts', async () => {
