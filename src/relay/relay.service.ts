@@ -14,6 +14,7 @@ import { MeteringService, Reservation } from './metering.service';
 import { assertModelAllowed, assertTokenUsable, Refusals } from './relay-policy';
 import type { RelayToken } from './relay-token';
 import { TokenCache } from './token-cache.service';
+import { UsageChunkFilter } from './usage-chunk-filter';
 import { countChatPrompt, countInput } from './token-counter';
 import { RelayOperation, UpstreamClient } from './upstream.client';
 import { CountedUsage, usageOfJson, usageOfStream } from './usage-extract';
@@ -36,6 +37,8 @@ interface Flight {
   clientGone: boolean;
   keyId: number | null;
   settled: boolean;
+  /** True when the relay added `stream_options.include_usage` that the client did not ask for. */
+  usageInjected?: boolean;
 }
 
 /** A failed upstream attempt, as the client would see it if it is the last. */
@@ -235,6 +238,8 @@ export class RelayService {
       const key = candidates[i];
       flight.keyId = key.id;
       let payload: string;
+      const clientAskedUsage = (flight.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      flight.usageInjected = key.apiType === 'openai' && flight.isStream && !clientAskedUsage;
       if (key.apiType === 'openai' && flight.isStream) {
         openaiPayload ??= JSON.stringify({ ...flight.body, stream_options: { ...(flight.body.stream_options as object | undefined), include_usage: true } });
         payload = openaiPayload;
@@ -307,11 +312,13 @@ export class RelayService {
     res.setHeader('x-accel-buffering', 'no');
     res.flushHeaders();
     const chunks: Buffer[] = [];
+    const filter = flight.usageInjected ? new UsageChunkFilter() : undefined;
     let broken = false;
     try {
       for await (const chunk of answer.body) {
         chunks.push(chunk as Buffer);
-        if (!res.write(chunk)) await drained(res);
+        const out = filter ? filter.push(chunk as Buffer) : (chunk as Buffer);
+        if (out.length > 0 && !res.write(out)) await drained(res);
         if (flight.clientGone) break;
       }
     } catch {
@@ -319,7 +326,7 @@ export class RelayService {
     }
     if (flight.clientGone) answer.body.destroy();
     const usage = chunks.length ? usageOfStream(Buffer.concat(chunks).toString('utf8'), flight.promptEstimate) : undefined;
-    if (!flight.clientGone) res.end();
+    if (!flight.clientGone) res.end(filter?.flush() ?? undefined);
     this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : answer.statusCode);
   }
 

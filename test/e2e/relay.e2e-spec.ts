@@ -77,17 +77,33 @@ describe.each(testDatabases())('Relay through the openai client on %s', (_label,
     const stream = await client(token.key).chat.completions.create({ model: 'gpt-3.5-turbo', messages: MESSAGES, stream: true });
     let text = '';
     let chunks = 0;
+    let usageChunks = 0;
     for await (const chunk of stream) {
       chunks++;
+      if (chunk.usage) usageChunks++;
       text += chunk.choices[0]?.delta?.content ?? '';
     }
     expect(text).toBe(STUB_REPLY);
     expect(chunks).toBeGreaterThan(5);
+    expect(usageChunks).toBe(0); // the client did not ask for usage: the relay's own request for it stays hidden
     expect(stub.requests[0].body.stream_options).toEqual({ include_usage: true });
     await eventually(async () => expect((await usageRecords(t.app, token.id)).length).toBe(1));
     const [record] = await usageRecords(t.app, token.id);
     expect(record).toMatchObject({ isStream: true, promptTokens: 5, completionTokens: 50, quota: 55, statusCode: 200 });
     expect((await tokenRow(t.app, token.id)).remainQuota).toBe(100_000 - 55);
+  });
+
+  it('a client that asks for stream_options.include_usage gets the usage event', async () => {
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 100_000 });
+    const stream = await client(token.key).chat.completions.create({
+      model: 'gpt-3.5-turbo',
+      messages: MESSAGES,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const usages = [];
+    for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
+    expect(usages).toEqual([expect.objectContaining({ prompt_tokens: 5, completion_tokens: 50 })]);
   });
 
   it('stream without a usage event: completion tokens are counted with the tokenizer', async () => {
