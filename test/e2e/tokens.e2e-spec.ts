@@ -299,7 +299,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
       expect(await ids(`token=${key.slice(-4)}`)).toContain(target.id);
       expect(await ids(`token=${key.slice(0, 20)}`)).toEqual([target.id]);
       expect(await ids(`token=${encodeURIComponent(masked(target.key))}`)).toContain(target.id);
-      expect(await ids(`token=sk-${key.slice(0, 47)}X`)).not.toContain(target.id);
+      expect(await ids(`token=sk-${key.slice(0, 47)}${key.endsWith('X') ? 'Y' : 'X'}`)).not.toContain(target.id); // one character off
       expect(await ids('token=sk-123')).toEqual(expect.any(Array)); // seed 002's example query is accepted
       expect(await ids(`keyword=odd&token=${target.key}`)).toEqual([target.id]); // ANDed: made[7] is "odd key 7"
       expect(await ids(`keyword=even&token=${target.key}`)).toEqual([]);
