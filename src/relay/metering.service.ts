@@ -31,6 +31,12 @@ const REFUND_SQL = 'UPDATE tokens SET remain_quota = remain_quota + ?, used_quot
 const UNLIMITED_SQL = 'UPDATE tokens SET used_quota = used_quota + ?, accessed_time = ? WHERE id = ?';
 /** Settlements written per transaction at most. */
 const MAX_BATCH = 256;
+/**
+ * How long settlements gather before a batch is written: a few ms turns one-at-a-time traffic
+ * into batches too (one commit and one upsert per rollup key for all of them), and keeps the
+ * write off the next request's path. A crash in that window keeps the reservations charged.
+ */
+const FLUSH_DELAY_MS = 5;
 /** Attempts of one batch on MySQL deadlock (1213) or lock wait timeout (1205). */
 const MAX_ATTEMPTS = 4;
 
@@ -114,7 +120,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   }
 
   private async flushLoop(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve)); // let this tick's settlements join the batch
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS)); // let settlements gather into one batch
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
@@ -155,11 +161,15 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   private async inTransaction(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
     await runner.exec(runner.mysql ? 'START TRANSACTION' : 'BEGIN');
     try {
-      const charged = await this.adjust(runner, batch);
+      // Extra charges first (rare; their outcome is the recorded quota), then records and rollups,
+      // and the refunds last: the token rows stay locked (MySQL) for as short a time as possible,
+      // since every reservation on them waits for that lock.
+      const charged = await this.chargeExtras(runner, batch);
       await this.recorder.recordBatch(
         batch.map((p, i) => ({ ...p.record, quota: charged[i] })),
         runner,
       );
+      await this.refund(runner, batch);
       await runner.exec('COMMIT');
       return charged;
     } catch (error) {
@@ -168,27 +178,16 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     }
   }
 
-  /** Applies the batch's quota changes; returns what each settlement charged (quota units). */
-  private async adjust(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
+  /**
+   * Charges what real usage needed beyond the reservation, each conditional and capped at what
+   * is left (never below zero). @returns what each settlement charged (quota units).
+   */
+  private async chargeExtras(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
     const now = unixNow();
     const charged = batch.map((p) => p.charge);
-    const refunds = new Map<number, number>();
-    const unlimited = new Map<number, number>();
-    const extras: number[] = [];
-    batch.forEach((p, i) => {
-      const r = p.reservation;
-      if (r.unlimited) unlimited.set(r.tokenId, (unlimited.get(r.tokenId) ?? 0) + p.charge);
-      else if (p.charge < r.reserved) refunds.set(r.tokenId, (refunds.get(r.tokenId) ?? 0) + r.reserved - p.charge);
-      else if (p.charge > r.reserved) extras.push(i);
-    });
-    for (const tokenId of [...new Set([...unlimited.keys(), ...refunds.keys()])].sort((a, b) => a - b)) {
-      const u = unlimited.get(tokenId);
-      if (u) await runner.exec(UNLIMITED_SQL, [u, now, tokenId]);
-      const back = refunds.get(tokenId);
-      if (back) await runner.exec(REFUND_SQL, [back, back, now, tokenId]);
-    }
-    for (const i of extras) {
+    for (let i = 0; i < batch.length; i++) {
       const { reservation: r, charge } = batch[i];
+      if (r.unlimited || charge <= r.reserved) continue;
       const delta = charge - r.reserved;
       if ((await runner.exec(RESERVE_SQL, [delta, delta, now, r.tokenId, delta])).affected === 1) continue;
       // The extra does not fit: charge what is left (read under a row lock on MySQL; SQLite holds the lock).
@@ -198,5 +197,22 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       else charged[i] = r.reserved;
     }
     return charged;
+  }
+
+  /** Gives back unused reservations (summed per token) and adds unlimited tokens' use, by token id. */
+  private async refund(runner: SqlRunner, batch: PendingSettlement[]): Promise<void> {
+    const now = unixNow();
+    const refunds = new Map<number, number>();
+    const unlimited = new Map<number, number>();
+    for (const { reservation: r, charge } of batch) {
+      if (r.unlimited) unlimited.set(r.tokenId, (unlimited.get(r.tokenId) ?? 0) + charge);
+      else if (charge < r.reserved) refunds.set(r.tokenId, (refunds.get(r.tokenId) ?? 0) + r.reserved - charge);
+    }
+    for (const tokenId of [...new Set([...unlimited.keys(), ...refunds.keys()])].sort((a, b) => a - b)) {
+      const used = unlimited.get(tokenId);
+      if (used) await runner.exec(UNLIMITED_SQL, [used, now, tokenId]);
+      const back = refunds.get(tokenId);
+      if (back) await runner.exec(REFUND_SQL, [back, back, now, tokenId]);
+    }
   }
 }
