@@ -92,7 +92,7 @@ function monthFitsAfter(monthStart: number, end: number): boolean {
  * Splits `[from, to)` into disjoint whole periods, largest first at each step (a month when one
  * starts here and fits; else a week from a Monday, unless it would step over the start of a month
  * that fits; else a day), so a report reads a few rollup rows per user instead of one per day: a
- * calendar month is 1 period, any 31 days at most 13, 366 days at most 37.
+ * calendar month is 1 period, any 31 days at most 14, 366 days at most 38.
  * @returns period start days by grain; together they cover exactly the days of the range.
  */
 export function rangePeriods(range: Pick<UtcDayRange, 'fromTime' | 'toTime'>): Record<RollupGrain, string[]> {
