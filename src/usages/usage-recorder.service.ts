@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { managerRunner, SqlRunner } from '../database/sql-runner';
 import { costToUnits, formatCost, COST_SCALE } from './usage-cost';
-import { periodStarts } from './usage-range';
+import { formatUtcDay, periodStarts } from './usage-range';
 
 /** What the relay reports for one request; see UsageRecordEntity for units. */
 export interface UsageRecordInput {
@@ -24,11 +24,6 @@ export interface UsageRecordInput {
   ip: string;
   requestId: string;
   createdAt: Date;
-}
-
-/** UTC day `YYYY-MM-DD` of a date. */
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 const RECORD_COLUMNS = [
@@ -110,7 +105,7 @@ export class UsageRecorder {
     const daily = new Map<string, Totals>();
     const periods = new Map<string, Totals>();
     for (const r of inputs) {
-      const day = utcDay(r.createdAt);
+      const day = formatUtcDay(r.createdAt);
       add(daily, [day, r.userId, r.tokenId, r.model], r);
       const starts = periodStarts(day);
       for (const grain of ['D', 'W', 'M'] as const) add(periods, [grain, starts[grain], r.userId], r);
