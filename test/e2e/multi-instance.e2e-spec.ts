@@ -1,0 +1,99 @@
+import { MeteringService } from '../../src/relay/metering.service';
+import { addKey, tokenRow, usageRecords } from '../support/relay.builder';
+import { StubUpstream } from '../support/stub-upstream';
+import { auth, createTestApp, TestApp } from '../support/test-app';
+import { TestDatabase, testDatabases } from '../support/test-databases';
+import { addUser, initRoot, TestUser } from '../support/users.builder';
+
+const CHAT = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
+const redisUrl = process.env.TEST_REDIS_URL;
+const mysql = testDatabases().find(([label]) => label === 'mariadb');
+
+/** The same database handed to a second instance (created and dropped by the first). */
+function sameDatabase(url: string): TestDatabase {
+  return { label: 'shared', create: async () => url, drop: async () => undefined };
+}
+
+if (!redisUrl || !mysql) {
+  it.todo('two instances on one MySQL database and one Redis agree at once (set TEST_DATABASE_URL and TEST_REDIS_URL)');
+} else {
+  describe('Two instances behind a load balancer (MariaDB + Redis)', () => {
+    let a: TestApp;
+    let b: TestApp;
+    let stub: StubUpstream;
+    let root: TestUser;
+    let user: TestUser;
+
+    beforeAll(async () => {
+      stub = await StubUpstream.start();
+      const database = mysql[1]();
+      let url = '';
+      const capture: TestDatabase = { ...database, create: async () => (url = await database.create()), drop: () => database.drop() };
+      a = await createTestApp(capture, { REDIS_URL: redisUrl });
+      b = await createTestApp(sameDatabase(url), { REDIS_URL: redisUrl });
+      await new Promise((r) => setTimeout(r, 300)); // both subscribed
+      root = await initRoot(a.http);
+      user = await addUser(a.http, root, 'u1');
+      await addKey(a.http, root, { key: 'sk-upstream-default', endpoint: stub.baseUrl });
+    });
+    afterAll(async () => {
+      await b?.close();
+      await a?.close();
+      await stub?.close();
+    });
+
+    const eventually = async (check: () => Promise<void>) => {
+      const until = Date.now() + 3000;
+      for (;;) {
+        try {
+          return await check();
+        } catch (error) {
+          if (Date.now() > until) throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+
+    it('a token disabled through instance A is refused by instance B, whose cache held it', async () => {
+      const created = await a.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'lb', remain_quota: 100_000, expired_time: -1 }).expect(200);
+      const { id, key } = created.body.data as { id: number; key: string };
+      await b.http.post('/v1/chat/completions').set(auth(key)).send(CHAT).expect(200); // B caches the token
+      await a.http.put('/api/token/?status_only=true').set(auth(user.token, user.id)).send({ id, status: 2 }).expect(200);
+      await eventually(async () => {
+        const res = await b.http.post('/v1/chat/completions').set(auth(key)).send(CHAT);
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe('token_disabled');
+      });
+    });
+
+    it('a user deleted through instance A loses access on instance B at once, API tokens included', async () => {
+      const doomed = await addUser(a.http, root, 'doomed');
+      const created = await a.http.post('/api/token/').set(auth(doomed.token, doomed.id)).send({ name: 'x', remain_quota: 100_000, expired_time: -1 }).expect(200);
+      const key = created.body.data.key as string;
+      await b.http.post('/v1/chat/completions').set(auth(key)).send(CHAT).expect(200);
+      await a.http.delete(`/1/users/${doomed.id}`).set(auth(root.token)).expect(200);
+      await b.http.get('/1/me').set(auth(doomed.token)).expect(401);
+      await eventually(async () => {
+        const res = await b.http.post('/v1/chat/completions').set(auth(key)).send(CHAT);
+        expect(res.status).toBe(401);
+      });
+    });
+
+    it('quota spent through both instances at once never goes below zero and the books balance', async () => {
+      const created = await a.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'q', remain_quota: 200, expired_time: -1 }).expect(200);
+      const { id, key } = created.body.data as { id: number; key: string };
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).http.post('/v1/chat/completions').set(auth(key)).send(CHAT)),
+      );
+      expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+      expect(answers.some((r) => r.status === 429)).toBe(true);
+      await Promise.all([a, b].map((app) => app.app.get(MeteringService).drain()));
+      const row = await tokenRow(a.app, id);
+      expect(row.remainQuota).toBeGreaterThanOrEqual(0);
+      expect(row.remainQuota + row.usedQuota).toBe(200);
+      const records = await usageRecords(a.app, id);
+      expect(records).toHaveLength(40);
+      expect(records.reduce((sum, r) => sum + Number(r.quota), 0)).toBe(row.usedQuota);
+    });
+  });
+}
