@@ -86,13 +86,15 @@ export class RelayHttpHandler {
     res.once('close', () => this.logLine(req, res, id, ip, started));
     try {
       let body: unknown;
+      let rawBody: Buffer;
       try {
-        body = JSON.parse((await this.readBody(req)).toString('utf8'));
+        rawBody = await this.readBody(req);
+        body = JSON.parse(rawBody.toString('utf8'));
       } catch (error) {
         if (error instanceof BodyTooLarge) return sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
         return sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${(error as Error).message}`));
       }
-      await this.relay.relay(operation, { headers: req.headers, body, ip, id }, res);
+      await this.relay.relay(operation, { headers: req.headers, body, rawBody, ip, id }, res);
     } catch (error) {
       const { status, message, code, known } = describeError(error);
       if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');

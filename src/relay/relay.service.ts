@@ -39,6 +39,8 @@ interface Flight {
   settled: boolean;
   /** True when the relay added `stream_options.include_usage` that the client did not ask for. */
   usageInjected?: boolean;
+  /** The request body as received (see {@link RelayRequest.rawBody}). */
+  rawBody?: Buffer;
 }
 
 /** A failed upstream attempt, as the client would see it if it is the last. */
@@ -55,6 +57,8 @@ interface Failure {
 export interface RelayRequest {
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** The body's bytes as received, forwarded as they are when the relay does not change the body. */
+  rawBody?: Buffer;
   ip: string;
   id: string;
 }
@@ -140,6 +144,7 @@ export class RelayService {
     }
     const flight: Flight = {
       ...admitted,
+      rawBody: req.rawBody,
       ip: req.ip,
       requestId: req.id || randomUUID(),
       started,
@@ -233,11 +238,11 @@ export class RelayService {
     const attempts = Math.min(candidates.length, 1 + this.maxRetries);
     let failure: Failure = { status: 502, message: 'upstream unavailable', code: 'upstream_error' };
     let openaiPayload: string | undefined;
-    let plainPayload: string | undefined;
+    let plainPayload: string | Buffer | undefined = flight.rawBody;
     for (let i = 0; i < attempts && !flight.clientGone; i++) {
       const key = candidates[i];
       flight.keyId = key.id;
-      let payload: string;
+      let payload: string | Buffer;
       const clientAskedUsage = (flight.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
       flight.usageInjected = key.apiType === 'openai' && flight.isStream && !clientAskedUsage;
       if (key.apiType === 'openai' && flight.isStream) {

@@ -32,7 +32,7 @@ export class UpstreamClient implements OnModuleDestroy {
   }
 
   /** Sends `body` (JSON) to `key`'s upstream; rejects on network errors, aborts with `signal`. */
-  send(key: RoutableKey, operation: RelayOperation, model: string, body: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  send(key: RoutableKey, operation: RelayOperation, model: string, body: string | Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     if (key.apiType === 'azure_openai') headers['api-key'] = key.secret;
     else headers.authorization = `Bearer ${key.secret}`;
