@@ -58,7 +58,7 @@ async function runTollgate(upstreamPort: number, databaseUrl: string): Promise<v
   Object.assign(process.env, {
     DATABASE_URL: databaseUrl,
     TOLLGATE_SECRET: 'bench-master-secret-0123456789abcdef0123456789',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', // as deployed: one JSON line per request (to /dev/null here)
     NODE_ENV: 'production',
   });
   const app = await NestFactory.create(AppModule.forRoot(), { bodyParser: false, bufferLogs: true });
