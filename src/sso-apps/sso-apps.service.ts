@@ -6,6 +6,7 @@ import { DataSource, In, Repository } from 'typeorm';
 import { isAdmin, Principal } from '../common/auth/principal';
 import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
+import { Role } from '../common/auth/principal';
 import { BCRYPT_COST, includesAdministrator } from '../users/users.service';
 import { GenerateSsoTokenDto } from './dto/generate-sso-token.dto';
 import {
@@ -49,6 +50,11 @@ export class SsoAppsService {
     const initRoles = [...new Set((dto.initroles ?? []).map((r) => r.trim()).filter(Boolean))];
     if (includesAdministrator(initRoles) && !allowAdminRoles) {
       throw new BadRequestException('initroles: Administrator maps to the admin role; send allow_admin_roles=1 to allow it');
+    }
+    // An app that may sign admins in is a way to become admin: only root may make or keep one,
+    // so an admin cannot raise their own or anyone's role through SSO.
+    if ((allowAdminRoles || existing?.allowAdminRoles) && actor.role !== Role.Root) {
+      throw new ForbiddenException('only root may configure an app with allow_admin_roles=1');
     }
 
     const keepSecret = dto.secret === undefined || dto.secret === MASKED_SECRET;
@@ -133,6 +139,9 @@ export class SsoAppsService {
   async generate(actor: Principal, dto: GenerateSsoTokenDto): Promise<SsoGeneratedTokenDto> {
     this.assertAdmin(actor);
     const app = await this.findByName(dto.name);
+    if (app.allowAdminRoles && actor.role !== Role.Root) {
+      throw new ForbiddenException(`only root may sign tokens for app "${app.name}": it may sign admins in (allow_admin_roles=1)`);
+    }
     if (!isHmacAlgorithm(app.algorithm)) {
       throw new BadRequestException(`generate signs only for HS* apps: app "${app.name}" uses ${app.algorithm}, whose private key stays with the issuer`);
     }

@@ -157,6 +157,7 @@ export class SsoLoginService {
   private assertMayLogIn(app: SsoAppEntity, user: UserEntity): void {
     if (user.isDelete) throw new ForbiddenException(`user "${user.name}" is deleted`);
     if (user.status !== UserStatus.Enabled) throw new ForbiddenException(`user "${user.name}" is disabled`);
+    if (user.role === Role.Root) throw new ForbiddenException('the root account cannot log in through SSO');
     if (user.role >= Role.Admin && !app.allowAdminRoles) {
       throw new ForbiddenException(`SSO into an admin account needs allow_admin_roles=1 on SSO app "${app.name}"`);
     }

@@ -3,7 +3,7 @@ import { ExternalIssuer, signWith, unsignedJwt } from '../support/external-issue
 import { captureStdout } from '../support/log-capture';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-databases';
-import { addUser, initRoot, TestUser } from '../support/users.builder';
+import { addAdmin, addUser, initRoot, TestUser } from '../support/users.builder';
 
 const API = '/plugin/datafor-modeler/api/token';
 const MASK = '************';
@@ -140,6 +140,16 @@ describe.each(testDatabases())('SSO token apps (seed 004, issue 6) on %s', (_lab
       await update({ ...SEED_EXAMPLE, name: 'Admins', secret: hs.secretForApp, initroles: ['Administrator'], allow_admin_roles: '1' }).expect(200);
     });
 
+    it('only root may configure an app that signs admins in: an admin cannot raise anyone through SSO', async () => {
+      const admin = await addAdmin(t.http, root, 'sso-admin');
+      const body = { ...SEED_EXAMPLE, name: 'Escalate', secret: hs.secretForApp, initroles: ['Administrator'], allow_admin_roles: '1' };
+      const refused = await update(body, admin).expect(403);
+      expect(refused.body).toEqual({ success: false, msg: 'only root may configure an app with allow_admin_roles=1', code: '403' });
+      await update({ ...SEED_EXAMPLE, name: 'Admins', secret: hs.secretForApp }, admin).expect(403); // nor change one root made
+      const sign = await t.http.post(`${API}/generate`).set(auth(admin.token)).send({ name: 'Admins', payload: { username: 'root' } }).expect(403);
+      expect(sign.body.msg).toMatch(/only root may sign tokens/);
+    });
+
     it('refuses a common user (403 "no permission") and an anonymous caller (401) on every config route', async () => {
       const routes = [
         () => t.http.post(`${API}/update`).send(SEED_EXAMPLE),
@@ -263,7 +273,7 @@ describe.each(testDatabases())('SSO token apps (seed 004, issue 6) on %s', (_lab
       await t.http.get('/1/users').set(auth(root.token)).expect(200).then((r) => expect(r.body.map((u: { name: string }) => u.name)).not.toContain('stranger'));
     });
 
-    it('a disabled user is refused (403) and its sessions stop at once; root is refused unless the app allows admin roles', async () => {
+    it('a disabled user is refused (403) and its sessions stop at once; root never logs in through SSO, admins only through apps that allow admin roles', async () => {
       const first = await ssoGet('RS-app', await rs.sign(claims('erin'))).expect(200);
       const session = seen(first.body.data.access_token as string);
       await t.http.get('/1/me').set(auth(session)).expect(200);
@@ -272,7 +282,12 @@ describe.each(testDatabases())('SSO token apps (seed 004, issue 6) on %s', (_lab
       const res = await ssoGet('RS-app', await rs.sign(claims('erin'))).expect(403);
       expect(res.body.msg).toMatch(/user "erin" is disabled/);
       const asRoot = await ssoGet('RS-app', await rs.sign(claims('root'))).expect(403);
-      expect(asRoot.body.msg).toMatch(/admin account/);
+      expect(asRoot.body.msg).toMatch(/root account cannot log in through SSO/);
+      const rootViaAdminsApp = await ssoGet('Admins', await hs.sign(claims('root'))).expect(403); // not even where admins may
+      expect(rootViaAdminsApp.body.msg).toMatch(/root account cannot log in through SSO/);
+      const adminAccount = await addAdmin(t.http, root, 'local-admin');
+      const asAdmin = await ssoGet('RS-app', await rs.sign(claims(adminAccount.name))).expect(403);
+      expect(asAdmin.body.msg).toMatch(/admin account/);
       const admins = await ssoGet('Admins', await hs.sign(claims('boss'))).expect(200);
       seen(admins.body.data.access_token);
       const me = await t.http.get('/1/me').set(auth(admins.body.data.access_token)).expect(200);
