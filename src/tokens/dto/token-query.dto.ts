@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 
@@ -14,6 +14,7 @@ export class ListTokensQueryDto {
   @Transform(toInt)
   @IsInt({ message: 'p must be an integer from 1' })
   @Min(1, { message: 'p must be an integer from 1' })
+  @Max(100_000, { message: 'p must be at most 100000' })
   p?: number;
 
   @ApiPropertyOptional({ example: 20, description: `page size, default ${PAGE_SIZE.default}, at most ${PAGE_SIZE.max}` })
