@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { IdParamPipe } from '../common/http/id-param.pipe';
 import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../common/auth/auth.decorators';
 import { MessageResponseDto } from '../users/dto/user-response.dto';
@@ -7,7 +8,6 @@ import { KeyResponseDto } from './dto/key-response.dto';
 import { UpdateKeyDto } from './dto/update-key.dto';
 import { KeysService } from './keys.service';
 
-const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
 const ID_PARAM = { name: 'id', description: 'upstream key id', example: 1 } as const;
 
 /** Seed 003's upstream key routes under `/1/`, admin only; keys always masked. */
@@ -49,7 +49,7 @@ export class KeysController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: KeyResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })
-  update(@Param('id', idPipe) id: number, @Body() dto: UpdateKeyDto): Promise<KeyResponseDto> {
+  update(@Param('id', IdParamPipe) id: number, @Body() dto: UpdateKeyDto): Promise<KeyResponseDto> {
     return this.keys.update(id, dto);
   }
 
@@ -59,7 +59,7 @@ export class KeysController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })
-  async remove(@Param('id', idPipe) id: number): Promise<MessageResponseDto> {
+  async remove(@Param('id', IdParamPipe) id: number): Promise<MessageResponseDto> {
     await this.keys.remove(id);
     return { message: 'ok' };
   }

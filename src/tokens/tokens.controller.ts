@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Delete, Get, Header, HttpCode, Param, ParseIntPipe, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { IdParamPipe } from '../common/http/id-param.pipe';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -23,7 +24,6 @@ import { UpdateTokenDto, UpdateTokenQueryDto } from './dto/update-token.dto';
 import { PerUserThrottlerGuard } from './per-user-throttler.guard';
 import { TokensService } from './tokens.service';
 
-const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
 const ID_PARAM = { name: 'id', description: "token id (one of the caller's)", example: 123 } as const;
 
 /** Reveals per user per minute (`POST /api/token/:id/key`). */
@@ -107,7 +107,7 @@ export class TokensController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
   @ApiNotFoundResponse({ description: 'token does not exist (also for another user\'s token)' })
-  async get(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<TokenResponseDto>> {
+  async get(@CurrentUser() principal: Principal, @Param('id', IdParamPipe) id: number): Promise<ApiEnvelope<TokenResponseDto>> {
     return ok(await this.tokens.get(principal, id));
   }
 
@@ -183,7 +183,7 @@ export class TokensController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ApiEnvelope })
   @ApiNotFoundResponse({ description: 'token does not exist' })
-  async remove(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<never>> {
+  async remove(@CurrentUser() principal: Principal, @Param('id', IdParamPipe) id: number): Promise<ApiEnvelope<never>> {
     await this.tokens.remove(principal, id);
     return { success: true, message: '' };
   }
@@ -200,7 +200,7 @@ export class TokensController {
   @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })
   @ApiNotFoundResponse({ description: 'token does not exist' })
   @ApiTooManyRequestsResponse({ description: 'more than 10 reveals a minute' })
-  async reveal(@CurrentUser() principal: Principal, @Param('id', idPipe) id: number): Promise<ApiEnvelope<TokenKeyDto>> {
+  async reveal(@CurrentUser() principal: Principal, @Param('id', IdParamPipe) id: number): Promise<ApiEnvelope<TokenKeyDto>> {
     return ok(await this.tokens.revealKey(principal, id));
   }
 }

@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { IdParamPipe } from '../common/http/id-param.pipe';
 import { ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
@@ -7,7 +8,6 @@ import { UpdateUserDto } from './dto/update-user.dto';
 import { MessageResponseDto, UserResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
 
-const idPipe = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('id must be an integer') });
 
 /** Seed 003's example users (its +08:00 times in UTC); tokens masked where the route masks them. */
 const SEED_ROOT = { id: 1, name: 'root', token: 'df5982d6-d8fb-4eef-a513-24d0831f61ad', createdAt: '2023-05-28T10:47:19.000Z', updatedAt: '2023-05-28T10:47:19.000Z', IsDelete: false, role: 100 };
@@ -63,7 +63,7 @@ export class UsersController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ description: 'no such user' })
-  update(@CurrentUser() actor: Principal, @Param('id', idPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
+  update(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(actor, id, dto);
   }
 
@@ -73,7 +73,7 @@ export class UsersController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'no such user' })
-  async remove(@CurrentUser() actor: Principal, @Param('id', idPipe) id: number): Promise<MessageResponseDto> {
+  async remove(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number): Promise<MessageResponseDto> {
     await this.users.remove(actor, id);
     return { message: 'ok' };
   }
@@ -88,7 +88,7 @@ export class UsersController {
     example: { id: 2, name: 'u2', token: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', createdAt: '2023-05-28T11:33:54.839Z', updatedAt: '2023-05-28T11:34:33.387Z', IsDelete: false, role: 1 },
   })
   @ApiNotFoundResponse({ description: 'no such user' })
-  reset(@CurrentUser() actor: Principal, @Param('id', idPipe) id: number): Promise<UserResponseDto> {
+  reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number): Promise<UserResponseDto> {
     return this.users.resetToken(actor, id);
   }
 }

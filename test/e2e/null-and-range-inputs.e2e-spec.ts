@@ -39,6 +39,14 @@ describe.each(testDatabases())('null and out-of-range inputs get a 400 naming th
     expect(res.body).toEqual({ success: false, message: 'p must be at most 100000' });
   });
 
+  it.each(['+1', '1e0', '0', '-1', '99999999999', 'abc', '1.5'])('path id %s is a 400 on users, keys and tokens', async (id) => {
+    const users = await t.http.post(`/1/users/${id}/reset`).set(auth(root.token)).expect(400);
+    expect(users.body).toEqual({ message: 'id must be a positive integer' });
+    await t.http.delete(`/1/keys/${id}`).set(auth(root.token)).expect(400);
+    const tokens = await t.http.get(`/api/token/${id}`).set(auth(user.token, user.id)).expect(400);
+    expect(tokens.body).toEqual({ success: false, message: 'id must be a positive integer' });
+  });
+
   it('unknown fields stay ignored even when null (the seeds carry extras)', async () => {
     await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ name: 'u1-renamed', extra: null }).expect(200);
   });

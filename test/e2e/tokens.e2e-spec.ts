@@ -103,7 +103,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
       const res = await t.http.get('/api/token/987654').set(as(a)).expect(404);
       expect(res.body).toEqual(NOT_FOUND);
       const bad = await t.http.get('/api/token/abc').set(as(a)).expect(400);
-      expect(bad.body).toEqual({ success: false, message: 'id must be an integer' });
+      expect(bad.body).toEqual({ success: false, message: 'id must be a positive integer' });
     });
 
     it('group keeps its order; allow_ips takes newlines, commas, IPv6 and CIDRs', async () => {

@@ -20,6 +20,9 @@ class TollgateValidationPipe extends ValidationPipe {
   private readonly declared = new WeakMap<object, Set<string>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Path parameters are left to their own pipes (IdParamPipe): the primitive conversion here
+    // would turn `+1`, `1e0` or `1 ` into 1 before a strict check could see them.
+    if (metadata.type === 'param') return value;
     if (metadata.type === 'body' && metadata.metatype && value && typeof value === 'object' && !Array.isArray(value)) {
       const fields = this.fieldsOf(metadata.metatype);
       const nulls = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] === null && fields.has(key));
