@@ -9,7 +9,7 @@ import { describeError } from '../common/http/all-exceptions.filter';
 import { errorBody } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { redactUrl } from '../config/logger.options';
-import { RelayService, sendJson } from './relay.service';
+import { RelayRequest, RelayService, sendJson } from './relay.service';
 import type { RelayOperation } from './upstream.client';
 
 /** The relayed POST routes the fast path serves. */
@@ -83,7 +83,8 @@ export class RelayHttpHandler {
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
     const ip = proxyaddr(req, trust);
-    res.once('close', () => this.logLine(req, res, id, ip, started));
+    const relayRequest: RelayRequest = { headers: req.headers, body: undefined, ip, id };
+    res.once('close', () => this.logLine(req, res, relayRequest, started));
     try {
       let body: unknown;
       let rawBody: Buffer;
@@ -94,7 +95,9 @@ export class RelayHttpHandler {
         if (error instanceof BodyTooLarge) return sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
         return sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${(error as Error).message}`));
       }
-      await this.relay.relay(operation, { headers: req.headers, body, rawBody, ip, id }, res);
+      relayRequest.body = body;
+      relayRequest.rawBody = rawBody;
+      await this.relay.relay(operation, relayRequest, res);
     } catch (error) {
       const { status, message, code, known } = describeError(error);
       if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
@@ -122,10 +125,11 @@ export class RelayHttpHandler {
     });
   }
 
-  private logLine(req: IncomingMessage, res: ServerResponse, id: string, ip: string, started: number): void {
+  private logLine(req: IncomingMessage, res: ServerResponse, relay: RelayRequest, started: number): void {
     const statusCode = res.writableFinished ? res.statusCode : 499;
     const line = {
-      req: { id, method: req.method, url: redactUrl(req.url), remoteAddress: ip },
+      req: { id: relay.id, method: req.method, url: redactUrl(req.url), remoteAddress: relay.ip },
+      ...(relay.userId !== undefined ? { userId: relay.userId } : {}),
       res: { statusCode },
       responseTime: Math.round(performance.now() - started),
     };

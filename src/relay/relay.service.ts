@@ -61,6 +61,8 @@ export interface RelayRequest {
   rawBody?: Buffer;
   ip: string;
   id: string;
+  /** Set by the relay once the token is known: its owner, for the request's log line. */
+  userId?: number;
 }
 
 /** The API key of a relay request: `Authorization: Bearer sk-...` (or bare), else `x-api-key`. */
@@ -132,6 +134,7 @@ export class RelayService {
     const key = extractApiKey(req);
     if (!key) throw Refusals.missingKey();
     const token = await this.tokens.lookup(key);
+    if (token) req.userId = token.userId;
     const body = req.body as Record<string, unknown> | undefined;
     let admitted: Omit<Flight, 'ip' | 'requestId' | 'started' | 'createdAt' | 'abort' | 'clientGone' | 'keyId' | 'settled'>;
     let candidates: RoutableKey[];

@@ -45,6 +45,7 @@ describe.each(testDatabases())('Relay HTTP fast path on %s', (_label, database) 
       const lines = logs.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
       expect(lines.find((l) => l.req?.id === 'relay-req-1')).toMatchObject({
         msg: 'request completed',
+        userId: user.id,
         req: { method: 'POST', url: '/v1/chat/completions?api_key=[REDACTED]' },
         res: { statusCode: 200 },
       });
