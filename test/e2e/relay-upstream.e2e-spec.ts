@@ -57,6 +57,22 @@ describe.each(testDatabases())('Relay upstream handling on %s', (_label, databas
     expect(list.body.find((k: { id: number }) => k.id === keys.first).status).toBe(1);
   });
 
+  it('never retries once bytes reached the client: a stream cut mid-way ends there, on the one key, charged for what was delivered', async () => {
+    await twoKeys();
+    stub.failKey('sk-first-key-0001', FAULTS.cutMidStream);
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 10_000 });
+    const res = await t.http.post('/v1/chat/completions').set(auth(token.key)).send({ ...CHAT, stream: true });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('chatcmpl-stub');
+    expect(res.text).not.toContain('[DONE]');
+    expect(secretsTried()).toEqual(['Bearer sk-first-key-0001']); // the second key was never tried
+    const [record] = await usageRecords(t.app, token.id);
+    expect(record.statusCode).toBe(502);
+    expect(record.completionTokens).toBeGreaterThan(0);
+    expect(record.completionTokens).toBeLessThan(50);
+    expect((await tokenRow(t.app, token.id)).remainQuota).toBe(10_000 - record.quota);
+  });
+
   it('gives up after RELAY_MAX_RETRIES (2) further keys: 502 in OpenAI shape, full refund, one record with quota 0', async () => {
     for (let i = 0; i < 4; i++) await addKey(t.http, root, { key: `sk-broken-${i}-000`, endpoint: stub.baseUrl });
     stub.failNext(FAULTS.serverError, 10);

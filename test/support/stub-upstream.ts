@@ -12,14 +12,15 @@ export interface StubRequest {
 /**
  * An injectable fault: an HTTP error status (optionally with an OpenAI error `code`), an
  * `insufficient_quota` 429, a delay before answering, a connection reset, or (streams) a hang
- * after the first chunk until the caller goes away.
+ * after the first chunk until the caller goes away, or a cut: three chunks, then the connection drops.
  */
 export type StubFault =
   | { kind: 'status'; status: number; code?: string; message?: string }
   | { kind: 'insufficient_quota' }
   | { kind: 'slow'; ms: number }
   | { kind: 'reset' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'cut' };
 
 /** Common faults by name. */
 export const FAULTS = {
@@ -29,6 +30,7 @@ export const FAULTS = {
   insufficientQuota: { kind: 'insufficient_quota' },
   reset: { kind: 'reset' },
   hang: { kind: 'hang' },
+  cutMidStream: { kind: 'cut' },
 } as const satisfies Record<string, StubFault>;
 
 export const STUB_REPLY = 'Hello there! This is the stub upstream answering your request.';
@@ -165,7 +167,7 @@ export class StubUpstream {
     const chat = path.endsWith('/chat/completions');
     if (!chat && !path.endsWith('/completions')) return this.error(res, 404, 'not_found', `no route ${path}`);
     const usage = { ...this.usage, total_tokens: this.usage.prompt_tokens + this.usage.completion_tokens };
-    if (body?.stream === true) return this.stream(res, chat, model, body?.stream_options?.include_usage === true && this.streamUsage ? usage : undefined, fault?.kind === 'hang');
+    if (body?.stream === true) return this.stream(res, chat, model, body?.stream_options?.include_usage === true && this.streamUsage ? usage : undefined, fault?.kind === 'hang', fault?.kind === 'cut');
     const choice = chat
       ? { index: 0, message: { role: 'assistant', content: STUB_REPLY }, finish_reason: 'stop' }
       : { index: 0, text: STUB_REPLY, finish_reason: 'stop' };
@@ -179,13 +181,18 @@ export class StubUpstream {
     });
   }
 
-  private async stream(res: ServerResponse, chat: boolean, model: string, usage: object | undefined, hang: boolean): Promise<void> {
+  private async stream(res: ServerResponse, chat: boolean, model: string, usage: object | undefined, hang: boolean, cut = false): Promise<void> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const words = STUB_REPLY.split(/(?= )/);
     for (let i = 0; i < words.length; i++) {
       const choice = chat ? { index: 0, delta: i === 0 ? { role: 'assistant', content: words[i] } : { content: words[i] }, finish_reason: null } : { index: 0, text: words[i], finish_reason: null };
       res.write(`data: ${JSON.stringify({ id: 'chatcmpl-stub', object: chat ? 'chat.completion.chunk' : 'text_completion', created: 1700000000, model, choices: [choice] })}\n\n`);
       if (hang) return; // the first chunk, then nothing until the caller goes away
+      if (cut && i === 2) {
+        await sleep(20);
+        res.socket?.destroy(); // three chunks, then the connection drops
+        return;
+      }
       if (this.chunkDelayMs) await sleep(this.chunkDelayMs);
       if (res.destroyed) return;
     }
