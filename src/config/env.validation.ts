@@ -13,9 +13,7 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
-
-const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+import { toInt } from '../common/http/int-transform';
 
 /**
  * Environment schema, validated once at start (`@nestjs/config` `validate`). Defaults live here.

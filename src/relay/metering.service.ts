@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { Mysql2Queryable, mysqlRunner, SqlRunner, sqliteRunner } from '../database/sql-runner';
 import { sqliteLockOf, SqliteTransactionLock } from '../database/sqlite-transaction-lock';
+import { unixNow } from '../tokens/token-status';
 import { UsageRecorder, UsageRecordInput } from '../usages/usage-recorder.service';
 
 /** What a request reserved before its upstream call (quota units; 0 for unlimited tokens). */
@@ -40,7 +41,6 @@ const FLUSH_DELAY_MS = 5;
 /** Attempts of one batch on MySQL deadlock (1213) or lock wait timeout (1205). */
 const MAX_ATTEMPTS = 4;
 
-const unixNow = () => Math.floor(Date.now() / 1000);
 
 /**
  * Quota metering of issue 4, with the fewest writes exactness needs.

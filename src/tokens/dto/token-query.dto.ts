@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+import { toInt } from '../../common/http/int-transform';
 
 /** Default and largest page size of `GET /api/token/`. */
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
