@@ -1,13 +1,13 @@
 /**
  * `npm run bench:relay` (issue 4): the relay's hot path (token lookup, policy, reserve, settle,
  * record) against a stub upstream. Targets, each in its own process: the stub itself (direct),
- * a bare node:http pass-through proxy, and Tollgate (compiled app from dist/) on SQLite, plus
- * MariaDB when TEST_DATABASE_URL is set. Rounds interleave the targets; each round measures
+ * a bare node:http pass-through proxy (bare-proxy.js) and Tollgate as deployed (`node dist/main.js`)
+ * on SQLite, plus MariaDB when TEST_DATABASE_URL is set. The proxy and Tollgate run on plain node. Rounds interleave the targets; each round measures
  * concurrency 32 (autocannon) and one request at a time, then time to first byte of streams.
  * Prints medians over rounds. Run `npm run build` first (the script does it).
  */
 import { ChildProcess, fork } from 'node:child_process';
-import { createServer, request as httpRequest, Agent } from 'node:http';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
@@ -30,62 +30,60 @@ async function runStub(): Promise<void> {
   ready({ port: stub.port });
 }
 
-function runProxy(upstreamPort: number): void {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const server = createServer((req, res) => {
-    const up = httpRequest({ host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers, agent }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    up.on('error', () => {
-      res.statusCode = 502;
-      res.end();
-    });
-    req.pipe(up);
+/**
+ * Starts Tollgate as deployed: `node dist/main.js` (plain node, production mode, one JSON log line
+ * per request at `info`, to /dev/null here) on `databaseUrl`; then, through its own API, the root
+ * user, one upstream key on the stub and one token with a large finite quota (so every request
+ * takes the reserve/settle path). Resolves once it answers.
+ */
+async function startTollgate(upstreamPort: number, databaseUrl: string): Promise<{ child: ChildProcess; port: number; token: string }> {
+  const port = await freePort();
+  const child = fork(resolve(__dirname, '..', 'dist', 'main.js'), [], {
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      TOLLGATE_SECRET: 'bench-master-secret-0123456789abcdef0123456789',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      NODE_ENV: 'production',
+      REDIS_URL: '',
+    },
   });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as { port: number }).port }));
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`Tollgate exited with ${child.exitCode}`);
+    const up = await request(`${base}/readyz`).then((r) => r.body.text().then(() => r.statusCode === 200), () => false);
+    if (up) break;
+    if (i > 300) throw new Error('Tollgate did not answer /readyz within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const call = async (method: 'POST', path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await request(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.body.json()) as Record<string, unknown>;
+    if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const root = (await call('POST', '/1/users/init', undefined)) as { id: number; token: string };
+  const auth = { authorization: `Bearer ${root.token}`, 'new-api-user': String(root.id) };
+  await call('POST', '/1/keys', { key: 'sk-bench-upstream-key', name: 'stub', endpoint: `http://127.0.0.1:${upstreamPort}/v1` }, auth);
+  const created = (await call('POST', '/api/token/', { name: 'bench', remain_quota: 1_000_000_000_000, expired_time: -1, unlimited_quota: false }, auth)) as {
+    data: { key: string };
+  };
+  return { child, port, token: created.data.key.startsWith('sk-') ? created.data.key : `sk-${created.data.key}` };
 }
 
-async function runTollgate(upstreamPort: number, databaseUrl: string): Promise<void> {
-  const dist = resolve(__dirname, '..', 'dist');
-  const { NestFactory } = require('@nestjs/core');
-  const { AppModule } = require(`${dist}/app.module`);
-  const { configureApp } = require(`${dist}/app.setup`);
-  const { CryptoService } = require(`${dist}/common/crypto/crypto.service`);
-  const { TokenEntity } = require(`${dist}/tokens/entities/token.entity`);
-  const { DataSource } = require('typeorm');
-  Object.assign(process.env, {
-    DATABASE_URL: databaseUrl,
-    TOLLGATE_SECRET: 'bench-master-secret-0123456789abcdef0123456789',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', // as deployed: one JSON line per request (to /dev/null here)
-    NODE_ENV: 'production',
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
   });
-  const app = await NestFactory.create(AppModule.forRoot(), { bodyParser: false, bufferLogs: true });
-  configureApp(app);
-  await app.listen(0, '127.0.0.1');
-  const port = app.getHttpServer().address().port;
-  const init = await request(`http://127.0.0.1:${port}/1/users/init`, { method: 'POST' });
-  const root = (await init.body.json()) as { token: string };
-  const auth = { authorization: `Bearer ${root.token}`, 'content-type': 'application/json' };
-  const key = await request(`http://127.0.0.1:${port}/1/keys`, {
-    method: 'POST',
-    headers: auth,
-    body: JSON.stringify({ key: 'sk-bench-upstream-key', name: 'stub', endpoint: `http://127.0.0.1:${upstreamPort}/v1` }),
-  });
-  await key.body.text();
-  if (process.env.BENCH_SQLITE_SYNCHRONOUS && databaseUrl.startsWith('sqlite:')) {
-    // what-if: PRAGMA synchronous for the WAL file (the app default is FULL: one fsync per commit)
-    await app.get(DataSource).query(`PRAGMA synchronous = ${process.env.BENCH_SQLITE_SYNCHRONOUS}`);
-  }
-  const crypto = app.get(CryptoService);
-  const key48 = crypto.randomAlphanumeric(48);
-  await app.get(DataSource).getRepository(TokenEntity).insert({
-    userId: 1, name: 'bench', keyHash: crypto.hash(key48), keyCiphertext: crypto.encrypt(key48), keyPrefix: key48.slice(0, 8), keySuffix: key48.slice(-4),
-    status: 1, createdTime: Math.floor(Date.now() / 1000), accessedTime: 0, expiredTime: -1, remainQuota: 1_000_000_000_000, usedQuota: 0,
-    unlimitedQuota: false, modelLimitsEnabled: false, modelLimits: '', allowIps: '', group: '', selectedGroups: '[]',
-  });
-  ready({ port, token: `sk-${key48}` });
 }
 
 interface Target {
@@ -98,11 +96,12 @@ interface Target {
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill()));
 
-function spawn(role: string, ...args: string[]): Promise<{ child: ChildProcess; info: { port: number; token?: string } }> {
+/** Forks `script` (this file under ts-node by default) and waits for the port it reports over IPC. */
+function spawn(role: string, args: string[], script = __filename, execArgv = process.execArgv): Promise<{ child: ChildProcess; info: { port: number } }> {
   return new Promise((resolveSpawn, reject) => {
-    const child = fork(__filename, [role, ...args], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(script, [role, ...args], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     children.push(child);
-    child.once('message', (info) => resolveSpawn({ child, info: info as { port: number; token?: string } }));
+    child.once('message', (info) => resolveSpawn({ child, info: info as { port: number } }));
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
   });
 }
@@ -161,21 +160,21 @@ async function createMariaDb(serverUrl: string): Promise<{ url: string; drop: ()
 }
 
 async function main(): Promise<void> {
-  const stub = await spawn('stub');
+  const stub = await spawn('stub', []);
   const stubUrl = `http://127.0.0.1:${stub.info.port}`;
-  const proxy = await spawn('proxy', String(stub.info.port));
+  const proxy = await spawn(String(stub.info.port), [], resolve(__dirname, 'bare-proxy.js'), []);
   const sqliteFile = `/tmp/tollgate-bench-${process.pid}.sqlite`;
   const targets: Target[] = [
     { name: 'direct (stub)', url: stubUrl, headers: { authorization: 'Bearer sk-bench-upstream-key' }, child: stub.child },
     { name: 'bare node:http proxy', url: `http://127.0.0.1:${proxy.info.port}`, headers: { authorization: 'Bearer sk-bench-upstream-key' }, child: proxy.child },
   ];
-  const sqlite = await spawn('tollgate', String(stub.info.port), `sqlite:${sqliteFile}`);
-  targets.push({ name: 'Tollgate (SQLite)', url: `http://127.0.0.1:${sqlite.info.port}`, headers: { authorization: `Bearer ${sqlite.info.token}` }, child: sqlite.child });
+  const sqlite = await startTollgate(stub.info.port, `sqlite:${sqliteFile}`);
+  targets.push({ name: 'Tollgate (SQLite)', url: `http://127.0.0.1:${sqlite.port}`, headers: { authorization: `Bearer ${sqlite.token}` }, child: sqlite.child });
   let maria: { url: string; drop: () => Promise<void> } | undefined;
   if (process.env.TEST_DATABASE_URL) {
     maria = await createMariaDb(process.env.TEST_DATABASE_URL);
-    const m = await spawn('tollgate', String(stub.info.port), maria.url);
-    targets.push({ name: 'Tollgate (MariaDB)', url: `http://127.0.0.1:${m.info.port}`, headers: { authorization: `Bearer ${m.info.token}` }, child: m.child });
+    const m = await startTollgate(stub.info.port, maria.url);
+    targets.push({ name: 'Tollgate (MariaDB)', url: `http://127.0.0.1:${m.port}`, headers: { authorization: `Bearer ${m.token}` }, child: m.child });
   }
 
   const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; s50: number[]; s99: number[]; errors: number; ttfb: number[] }>();
@@ -247,11 +246,6 @@ async function main(): Promise<void> {
 
 process.on('SIGINT', () => process.exit(0));
 if (ROLE === 'stub') void runStub();
-else if (ROLE === 'proxy') runProxy(Number(process.argv[3]));
-else if (ROLE === 'tollgate') runTollgate(Number(process.argv[3]), process.argv[4]).catch((e) => {
-  process.stderr.write(`tollgate child: ${e.stack}\n`);
-  process.exit(1);
-});
 else main().catch((e) => {
   process.stderr.write(`${e.stack}\n`);
   process.exit(1);

@@ -24,21 +24,35 @@ export function sqliteParam(value: unknown): unknown {
   return value;
 }
 
-/** better-sqlite3 runner; each call runs synchronously and returns a settled promise. */
-export function sqliteRunner(db: Database): SqlRunner {
+/** A SqlRunner on better-sqlite3, which can also run a statement synchronously. */
+export interface SqliteRunner extends SqlRunner {
+  /** Runs one statement now (the caller makes sure no other transaction is open). */
+  execNow(sql: string, params?: unknown[]): SqlResult;
+}
+
+/** better-sqlite3 runner (prepared statements cached); `exec` returns a settled promise. */
+export function sqliteRunner(db: Database): SqliteRunner {
   const cache = new Map<string, Statement>();
+  const execNow = (sql: string, params: unknown[] = []): SqlResult => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      if (cache.size > 500) cache.clear();
+      cache.set(sql, stmt);
+    }
+    const args = params.map(sqliteParam);
+    if (stmt.reader) return { rows: stmt.all(...args) as Record<string, unknown>[], affected: 0 };
+    return { rows: [], affected: stmt.run(...args).changes };
+  };
   return {
     mysql: false,
-    exec(sql, params = []) {
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = db.prepare(sql);
-        if (cache.size > 500) cache.clear();
-        cache.set(sql, stmt);
+    execNow,
+    exec: (sql, params) => {
+      try {
+        return Promise.resolve(execNow(sql, params));
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const args = params.map(sqliteParam);
-      if (stmt.reader) return Promise.resolve({ rows: stmt.all(...args) as Record<string, unknown>[], affected: 0 });
-      return Promise.resolve({ rows: [], affected: stmt.run(...args).changes });
     },
   };
 }

@@ -30,6 +30,11 @@ export class SqliteTransactionLock {
     return this.holder === undefined;
   }
 
+  /** True when a synchronous better-sqlite3 call may run right now without jumping the queue ({@link runExclusive}'s fast case). */
+  get idle(): boolean {
+    return this.holder === undefined && this.waiters.length === 0;
+  }
+
   /** Resolves when no transaction is open (at once when none is). */
   async whenFree(): Promise<void> {
     while (this.holder !== undefined) await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -40,7 +45,7 @@ export class SqliteTransactionLock {
    * neither join nor be undone by another request's transaction. Runs at once when free.
    */
   async runExclusive<T>(fn: () => T): Promise<T> {
-    if (this.holder !== undefined || this.waiters.length > 0) await this.whenFree();
+    if (!this.idle) await this.whenFree();
     return fn();
   }
 

@@ -36,6 +36,8 @@ const LAST_USED_FLUSH_MS = 5_000;
 export class KeyPool implements OnModuleDestroy {
   private readonly logger = new Logger('KeyPool');
   private byGroup?: Promise<Map<string, RoutableKey[]>>;
+  /** The table `byGroup` resolved to, for synchronous reads; undefined while (re)loading. */
+  private loaded?: Map<string, RoutableKey[]>;
   private readonly used = new Map<number, number>();
   private readonly flushed = new Map<number, number>();
   private timer?: NodeJS.Timeout;
@@ -46,7 +48,10 @@ export class KeyPool implements OnModuleDestroy {
     private readonly bus: InvalidationBus,
   ) {
     this.bus.subscribe((event) => {
-      if (event.topic === 'key') this.byGroup = undefined;
+      if (event.topic === 'key') {
+        this.byGroup = undefined;
+        this.loaded = undefined;
+      }
     });
   }
 
@@ -55,19 +60,12 @@ export class KeyPool implements OnModuleDestroy {
    * within a group by priority (desc), weighted random within a priority. Empty when none.
    */
   async candidates(groups: string[], model: string): Promise<RoutableKey[]> {
-    const table = await this.table();
-    const out: RoutableKey[] = [];
-    const seen = new Set<number>();
-    for (const group of groups) {
-      const keys = table.get(group);
-      if (!keys) continue;
-      const fit = keys.filter((k) => !seen.has(k.id) && (!k.models || k.models.has(model)));
-      for (const k of orderByPriorityAndWeight(fit)) {
-        seen.add(k.id);
-        out.push(k);
-      }
-    }
-    return out;
+    return pick(await this.table(), groups, model);
+  }
+
+  /** {@link candidates} without waiting, or undefined when the keys are not loaded yet. */
+  candidatesNow(groups: string[], model: string): RoutableKey[] | undefined {
+    return this.loaded && pick(this.loaded, groups, model);
   }
 
   /** Models some enabled key of `groups` serves; `undefined` in the set's place means some key serves any model. */
@@ -126,9 +124,14 @@ export class KeyPool implements OnModuleDestroy {
     if (!this.byGroup) {
       const loading = this.load();
       this.byGroup = loading;
-      loading.catch(() => {
-        if (this.byGroup === loading) this.byGroup = undefined;
-      });
+      loading.then(
+        (table) => {
+          if (this.byGroup === loading) this.loaded = table;
+        },
+        () => {
+          if (this.byGroup === loading) this.byGroup = undefined;
+        },
+      );
     }
     return this.byGroup;
   }
@@ -185,6 +188,22 @@ export function orderByPriorityAndWeight<T extends { priority: number; weight: n
         if (index < 0) index = pool.length - 1;
       }
       out.push(pool.splice(index, 1)[0]);
+    }
+  }
+  return out;
+}
+
+/** Keys of `table` in `groups` that serve `model`, in the order to try them (see KeyPool.candidates). */
+function pick(table: Map<string, RoutableKey[]>, groups: string[], model: string): RoutableKey[] {
+  const out: RoutableKey[] = [];
+  const seen = new Set<number>();
+  for (const group of groups) {
+    const keys = table.get(group);
+    if (!keys) continue;
+    const fit = keys.filter((k) => !seen.has(k.id) && (!k.models || k.models.has(model)));
+    for (const k of orderByPriorityAndWeight(fit)) {
+      seen.add(k.id);
+      out.push(k);
     }
   }
   return out;

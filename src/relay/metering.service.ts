@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } 
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import { Mysql2Queryable, mysqlRunner, SqlRunner, sqliteRunner } from '../database/sql-runner';
+import { Mysql2Queryable, mysqlRunner, SqliteRunner, SqlRunner, sqliteRunner } from '../database/sql-runner';
 import { sqliteLockOf, SqliteTransactionLock } from '../database/sqlite-transaction-lock';
 import { unixNow } from '../tokens/token-status';
 import { UsageRecorder, UsageRecordInput } from '../usages/usage-recorder.service';
@@ -60,7 +60,7 @@ const MAX_ATTEMPTS = 4;
 @Injectable()
 export class MeteringService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Metering');
-  private readonly sqlite?: { runner: SqlRunner; lock: SqliteTransactionLock };
+  private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock };
   private readonly pool?: MysqlPool;
   private queue: PendingSettlement[] = [];
   private flushing: Promise<void> | undefined;
@@ -82,15 +82,20 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   /**
    * Reserves `amount` quota units: `remain_quota -= amount, used_quota += amount, accessed_time = now`
    * only if `remain_quota >= amount`, in one statement. Unlimited tokens reserve nothing (no write).
+   * On SQLite with no transaction open the statement runs at once and the result is returned
+   * as is (no promise); otherwise it is a promise.
    * @returns the reservation, or undefined when the quota does not cover it.
    */
-  async reserve(tokenId: number, unlimited: boolean, amount: number): Promise<Reservation | undefined> {
+  reserve(tokenId: number, unlimited: boolean, amount: number): Reservation | undefined | Promise<Reservation | undefined> {
     if (unlimited || amount <= 0) return { tokenId, unlimited, reserved: 0 };
     const params = [amount, amount, unixNow(), tokenId, amount];
-    const result = this.sqlite
-      ? await this.sqlite.lock.runExclusive(() => this.sqlite!.runner.exec(RESERVE_SQL, params))
-      : await mysqlRunner(this.pool!).exec(RESERVE_SQL, params);
-    return result.affected === 1 ? { tokenId, unlimited, reserved: amount } : undefined;
+    const granted = (affected: number) => (affected === 1 ? { tokenId, unlimited, reserved: amount } : undefined);
+    if (this.sqlite) {
+      const { runner, lock } = this.sqlite;
+      if (lock.idle) return granted(runner.execNow(RESERVE_SQL, params).affected);
+      return lock.runExclusive(() => granted(runner.execNow(RESERVE_SQL, params).affected));
+    }
+    return mysqlRunner(this.pool!).exec(RESERVE_SQL, params).then((result) => granted(result.affected));
   }
 
   /**

@@ -28,8 +28,6 @@ export function parseBodyLimit(value: string): number {
   return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 }
 
-class BodyTooLarge extends Error {}
-
 /**
  * The relay's hot path, served straight from the Node HTTP server ahead of Express and Nest
  * (issue 4's latency and throughput targets leave no room for the framework's per-request
@@ -65,19 +63,19 @@ export class RelayHttpHandler {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const operation = req.method === 'POST' ? ROUTES[pathOf(req.url)] : undefined;
       if (operation) {
-        void this.handle(operation, req, res, trust);
+        this.handle(operation, req, res, trust);
         return;
       }
       for (const listener of listeners) listener.call(server, req, res);
     });
   }
 
-  private async handle(
+  private handle(
     operation: RelayOperation,
     req: IncomingMessage,
     res: ServerResponse,
     trust: (address: string, index: number) => boolean,
-  ): Promise<void> {
+  ): void {
     const started = performance.now();
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -85,44 +83,41 @@ export class RelayHttpHandler {
     const ip = proxyaddr(req, trust);
     const relayRequest: RelayRequest = { headers: req.headers, body: undefined, ip, id };
     res.once('close', () => this.logLine(req, res, relayRequest, started));
-    try {
-      let body: unknown;
-      let rawBody: Buffer;
-      try {
-        rawBody = await this.readBody(req);
-        body = JSON.parse(rawBody.toString('utf8'));
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
-        return sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${(error as Error).message}`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= this.limit) {
+        chunks.push(chunk);
+        return;
       }
-      relayRequest.body = body;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
+    };
+    const onEnd = () => {
+      const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      try {
+        relayRequest.body = JSON.parse(rawBody.toString('utf8'));
+      } catch (error) {
+        sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${(error as Error).message}`));
+        return;
+      }
       relayRequest.rawBody = rawBody;
-      await this.relay.relay(operation, relayRequest, res);
-    } catch (error) {
-      const { status, message, code, known } = describeError(error);
-      if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
-      if (!res.headersSent) sendJson(res, status, errorBody('openai', status, message, code));
-      else res.end();
-    }
+      this.relay.relay(operation, relayRequest, res).catch((error: unknown) => this.fail(error, id, res));
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', (error) => this.fail(error, id, res));
   }
 
-  private readBody(req: IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > this.limit) {
-          req.removeAllListeners('data');
-          req.resume();
-          reject(new BodyTooLarge());
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-      req.once('error', reject);
-    });
+  /** The answer to an error thrown before the relay wrote one: its refusal, or a logged 500. */
+  private fail(error: unknown, id: string, res: ServerResponse): void {
+    const { status, message, code, known } = describeError(error);
+    if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
+    if (!res.headersSent) sendJson(res, status, errorBody('openai', status, message, code));
+    else res.end();
   }
 
   private logLine(req: IncomingMessage, res: ServerResponse, relay: RelayRequest, started: number): void {

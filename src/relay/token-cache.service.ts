@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { hash } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -21,6 +22,8 @@ const NEGATIVE_TTL_MS = 5_000;
  * API tokens by key hash, in memory (issue 4): one indexed lookup (plus the owner's row) on a
  * miss, none on a hit. Entries drop on every `token` or `user` invalidation (local or through
  * Redis), and after `RELAY_TOKEN_CACHE_TTL_MS`; unknown hashes are remembered for 5 s.
+ * Entries are keyed by SHA-256 of the key (one native call, no HMAC object per request); the
+ * database is searched by the key's HMAC as stored. Neither keeps the clear key.
  */
 @Injectable()
 export class TokenCache {
@@ -43,21 +46,32 @@ export class TokenCache {
   }
 
   /**
+   * The cached answer for `key` without waiting: the token, `null` for a key known to be unknown,
+   * or `undefined` when the cache has no fresh entry ({@link lookup} then).
+   */
+  peek(key: string): RelayToken | null | undefined {
+    const clear = key.startsWith('sk-') ? key.slice(3) : key;
+    if (clear.length === 0 || clear.length > 128) return null;
+    const hit = this.byHash.get(cacheKey(clear));
+    return hit && hit.expiresAt > Date.now() ? hit.token : undefined;
+  }
+
+  /**
    * The token whose clear key is `key` (with or without `sk-`), or null when unknown.
-   * Never logs or keeps the clear key (entries are keyed by its HMAC).
+   * Never logs or keeps the clear key (entries are keyed by a hash of it).
    */
   async lookup(key: string): Promise<RelayToken | null> {
     const clear = key.startsWith('sk-') ? key.slice(3) : key;
     if (clear.length === 0 || clear.length > 128) return null;
-    const hash = this.crypto.hash(clear);
+    const id = cacheKey(clear);
     const now = Date.now();
-    const hit = this.byHash.get(hash);
+    const hit = this.byHash.get(id);
     if (hit && hit.expiresAt > now) return hit.token;
     const generation = this.generation;
-    const token = await this.load(hash);
+    const token = await this.load(this.crypto.hash(clear));
     if (generation === this.generation) {
       if (this.byHash.size >= MAX_ENTRIES) this.byHash.clear();
-      this.byHash.set(hash, { token, expiresAt: now + (token ? this.ttlMs : Math.min(this.ttlMs, NEGATIVE_TTL_MS)) });
+      this.byHash.set(id, { token, expiresAt: now + (token ? this.ttlMs : Math.min(this.ttlMs, NEGATIVE_TTL_MS)) });
     }
     return token;
   }
@@ -84,4 +98,9 @@ export class TokenCache {
       ownerDisabled: !!owner && owner.status !== undefined && Number(owner.status) !== 1,
     };
   }
+}
+
+/** The cache's key for a clear token key: its SHA-256, base64. */
+function cacheKey(clear: string): string {
+  return hash('sha256', clear, 'base64');
 }

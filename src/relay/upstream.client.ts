@@ -1,14 +1,15 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Dispatcher, Pool } from 'undici';
+import { Pool } from 'undici';
 import { EnvironmentVariables } from '../config/env.validation';
 import type { RoutableKey } from '../keys/key-pool.service';
+import { UpstreamExchange } from './upstream-exchange';
 
 /** The relayed OpenAI operations. */
 export type RelayOperation = 'chat/completions' | 'completions' | 'embeddings';
 
 /**
- * HTTP to upstream providers with undici: one keep-alive {@link Pool} per origin, shared by
+ * HTTP to upstream providers with undici (dispatch API): one keep-alive {@link Pool} per origin, shared by
  * every key on it. Builds the URL and auth header per key type: OpenAI-compatible
  * `{endpoint}/{operation}` with `Authorization: Bearer`, Azure
  * `{endpoint}/openai/deployments/{deployment}/{operation}?api-version=...` with `api-key`.
@@ -31,20 +32,28 @@ export class UpstreamClient implements OnModuleDestroy {
     return `${key.basePath}/${operation}`;
   }
 
-  /** Sends `body` (JSON) to `key`'s upstream; rejects on network errors, aborts with `signal`. */
-  send(key: RoutableKey, operation: RelayOperation, model: string, body: string | Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  /**
+   * Sends `body` (JSON) to `key`'s upstream through undici's dispatch API. The exchange's
+   * `headers` rejects on network errors and timeouts (`RELAY_UPSTREAM_TIMEOUT_MS` for the
+   * headers and between body chunks); `abort()` cancels it at any stage.
+   */
+  send(key: RoutableKey, operation: RelayOperation, model: string, body: string | Buffer): UpstreamExchange {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     if (key.apiType === 'azure_openai') headers['api-key'] = key.secret;
     else headers.authorization = `Bearer ${key.secret}`;
-    return this.pool(key.origin).request({
-      method: 'POST',
-      path: UpstreamClient.pathFor(key, operation, model),
-      headers,
-      body,
-      signal,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
+    const exchange = new UpstreamExchange();
+    this.pool(key.origin).dispatch(
+      {
+        method: 'POST',
+        path: UpstreamClient.pathFor(key, operation, model),
+        headers,
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      },
+      exchange,
+    );
+    return exchange;
   }
 
   private pool(origin: string): Pool {
