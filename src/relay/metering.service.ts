@@ -23,6 +23,7 @@ interface PendingSettlement {
 }
 
 interface MysqlPool extends Mysql2Queryable {
+  execute(sql: string, params: unknown[], callback: (error: Error | null, result: unknown) => void): void;
   getConnection(callback: (error: Error | null, connection: Mysql2Queryable & { release(): void }) => void): void;
 }
 
@@ -95,7 +96,10 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       if (lock.idle) return granted(runner.execNow(RESERVE_SQL, params).affected);
       return lock.runExclusive(() => granted(runner.execNow(RESERVE_SQL, params).affected));
     }
-    return mysqlRunner(this.pool!).exec(RESERVE_SQL, params).then((result) => granted(result.affected));
+    // A server-side prepared statement (binary protocol): no SQL text to escape here or to parse there.
+    return new Promise((resolve, reject) =>
+      this.pool!.execute(RESERVE_SQL, params, (error, result) => (error ? reject(error) : resolve(granted(Number((result as { affectedRows?: number }).affectedRows ?? 0))))),
+    );
   }
 
   /**
