@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { stdoutLines } from '../common/logging/stdout-lines';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -24,8 +25,6 @@ export function redactUrl(url: string | undefined): string | undefined {
  * reaches a log line.
  */
 export function buildLoggerOptions(level: string): Params {
-  // Through process.stdout (looked up per line) rather than pino's own fd writer, so a test can capture every line.
-  const stdout = { write: (line: string) => process.stdout.write(line) };
   return {
     pinoHttp: [
       {
@@ -54,7 +53,7 @@ export function buildLoggerOptions(level: string): Params {
           censor: '[REDACTED]',
         },
       },
-      stdout,
+      stdoutLines, // through process.stdout rather than pino's own fd writer, so a test can capture every line
     ],
   };
 }

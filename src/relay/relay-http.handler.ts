@@ -8,6 +8,7 @@ import proxyaddr from 'proxy-addr';
 import { describeError } from '../common/http/all-exceptions.filter';
 import { errorBody } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
+import { stdoutLines } from '../common/logging/stdout-lines';
 import { redactUrl } from '../config/logger.options';
 import { RelayRequest, RelayService, sendJson } from './relay.service';
 import type { RelayOperation } from './upstream.client';
@@ -47,7 +48,7 @@ export class RelayHttpHandler {
     private readonly relay: RelayService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
-    this.log = pino({ level: config.get('LOG_LEVEL', { infer: true }) }, { write: (line: string) => process.stdout.write(line) });
+    this.log = pino({ level: config.get('LOG_LEVEL', { infer: true }) }, stdoutLines);
     this.limit = parseBodyLimit(config.get('BODY_LIMIT', { infer: true }));
     this.enabled = config.get('RELAY_FAST_PATH', { infer: true });
   }

@@ -43,6 +43,7 @@ const RECORD_COLUMNS = [
   'request_id',
   'created_at',
 ];
+const DAY_MS = 86_400_000;
 const COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_usd', 'quota'];
 /** Rows per multi-row INSERT (well under both databases' placeholder limits). */
 const INSERT_CHUNK = 500;
@@ -104,10 +105,18 @@ export class UsageRecorder {
     }
     const daily = new Map<string, Totals>();
     const periods = new Map<string, Totals>();
+    let lastDayNumber = NaN;
+    let day = '';
+    let starts = {} as ReturnType<typeof periodStarts>;
     for (const r of inputs) {
-      const day = formatUtcDay(r.createdAt);
+      const dayNumber = Math.floor(r.createdAt.getTime() / DAY_MS);
+      if (dayNumber !== lastDayNumber) {
+        // a batch nearly always falls on one UTC day: work its periods out once
+        lastDayNumber = dayNumber;
+        day = formatUtcDay(r.createdAt);
+        starts = periodStarts(day);
+      }
       add(daily, [day, r.userId, r.tokenId, r.model], r);
-      const starts = periodStarts(day);
       for (const grain of ['D', 'W', 'M'] as const) add(periods, [grain, starts[grain], r.userId], r);
     }
     await this.upsertAll(runner, 'usage_daily', ['day', 'user_id', 'token_id', 'model'], daily);
@@ -124,7 +133,7 @@ export class UsageRecorder {
 }
 
 function add(into: Map<string, Totals>, keys: unknown[], r: UsageRecordInput): void {
-  const id = JSON.stringify(keys);
+  const id = keys.join('\u0000');
   let t = into.get(id);
   if (!t) {
     t = { keys, requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n, quota: 0 };
