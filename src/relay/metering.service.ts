@@ -1,23 +1,18 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
+import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
-import { Mysql2Queryable, mysqlRunner, SqliteRunner, SqlRunner, sqliteRunner } from '../database/sql-runner';
+import { Mysql2Queryable, mysqlRunner, SqliteRunner, sqliteRunner } from '../database/sql-runner';
 import { sqliteLockOf, SqliteTransactionLock } from '../database/sqlite-transaction-lock';
-import { unixNow } from '../tokens/token-status';
-import { UsageRecorder, UsageRecordInput } from '../usages/usage-recorder.service';
+import { unixNow } from '../common/unix-time';
+import type { UsageRecordInput } from '../usages/usage-batch';
+import { RESERVE_SQL, Reservation, Settlement, writeSettlements } from './settlement-batch';
+import { SettlementWorker } from './settlement-worker';
 
-/** What a request reserved before its upstream call (quota units; 0 for unlimited tokens). */
-export interface Reservation {
-  tokenId: number;
-  unlimited: boolean;
-  reserved: number;
-}
+export type { Reservation } from './settlement-batch';
 
-interface PendingSettlement {
-  reservation: Reservation;
-  charge: number;
-  record: Omit<UsageRecordInput, 'quota'>;
+interface PendingSettlement extends Settlement {
   resolve(charged: number): void;
   reject(error: Error): void;
 }
@@ -27,10 +22,6 @@ interface MysqlPool extends Mysql2Queryable {
   getConnection(callback: (error: Error | null, connection: Mysql2Queryable & { release(): void }) => void): void;
 }
 
-const RESERVE_SQL =
-  'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?';
-const REFUND_SQL = 'UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota - ?, accessed_time = ? WHERE id = ?';
-const UNLIMITED_SQL = 'UPDATE tokens SET used_quota = used_quota + ?, accessed_time = ? WHERE id = ?';
 /** Settlements written per transaction at most. */
 const MAX_BATCH = 256;
 /**
@@ -41,7 +32,6 @@ const MAX_BATCH = 256;
 const FLUSH_DELAY_MS = 5;
 /** Attempts of one batch on MySQL deadlock (1213) or lock wait timeout (1205). */
 const MAX_ATTEMPTS = 4;
-
 
 /**
  * Quota metering of issue 4, with the fewest writes exactness needs.
@@ -54,29 +44,34 @@ const MAX_ATTEMPTS = 4;
  *   the usage records as multi-row INSERTs and their rollups as one adding upsert per key. The client's
  *   answer does not wait for it; `drain()` waits (tests, shutdown).
  *
- * SQLite runs these statements straight on better-sqlite3 (prepared, synchronous) under the
- * {@link SqliteTransactionLock}, so they never land inside another request's TypeORM transaction.
- * MySQL uses the driver's mysql2 pool directly and retries a batch on deadlock.
+ * SQLite runs the reserve straight on better-sqlite3 (prepared, synchronous) under the
+ * {@link SqliteTransactionLock}, so it never lands inside another request's TypeORM transaction.
+ * A SQLite file's settlement batches go to a writer thread with a connection of its own
+ * ({@link SettlementWorker}): those writes (seven B-trees per record, rollups, WAL) were the
+ * largest piece of the main thread's time per request. The lock is held meanwhile, so the main
+ * connection never meets the writer's file lock. MySQL uses the driver's mysql2 pool directly
+ * and retries a batch on deadlock.
  */
 @Injectable()
 export class MeteringService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Metering');
-  private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock };
+  private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock; writer?: SettlementWorker };
   private readonly pool?: MysqlPool;
   private queue: PendingSettlement[] = [];
   private flushing: Promise<void> | undefined;
 
-  constructor(
-    @InjectDataSource() dataSource: DataSource,
-    private readonly recorder: UsageRecorder,
-  ) {
+  constructor(@InjectDataSource() dataSource: DataSource) {
     const driver = dataSource.driver as unknown as { pool?: MysqlPool; databaseConnection?: Database };
     if (dataSource.driver.options.type === 'mysql') {
       this.pool = driver.pool;
     } else {
       const lock = sqliteLockOf(dataSource);
       if (!lock || !driver.databaseConnection) throw new Error('SQLite metering needs the SqliteTransactionLock installed on the data source');
-      this.sqlite = { runner: sqliteRunner(driver.databaseConnection), lock };
+      const file = String((dataSource.driver.options as { database?: string }).database ?? ':memory:');
+      // A database file gets a writer thread of its own for the settlement batches; `:memory:`
+      // exists only on this connection, so its batches are written here.
+      const writer = file === ':memory:' || file === '' ? undefined : new SettlementWorker(resolve(file));
+      this.sqlite = { runner: sqliteRunner(driver.databaseConnection), lock, writer };
     }
   }
 
@@ -126,6 +121,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.drain();
+    await this.sqlite?.writer?.close();
   }
 
   private async flushLoop(): Promise<void> {
@@ -149,79 +145,24 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
 
   private async writeBatch(batch: PendingSettlement[]): Promise<number[]> {
     if (this.sqlite) {
-      const { runner, lock } = this.sqlite;
-      return lock.hold(() => this.inTransaction(runner, batch));
+      // The lock keeps this connection's own statements out of the way while the batch is written
+      // (on the writer thread's connection, or on this one for `:memory:`), so neither side ever
+      // waits on SQLite's file lock.
+      const { runner, lock, writer } = this.sqlite;
+      return lock.hold(() => (writer ? writer.write(batch) : writeSettlements(runner, batch)));
     }
     for (let attempt = 1; ; attempt++) {
       const connection = await new Promise<Mysql2Queryable & { release(): void }>((resolve, reject) =>
         this.pool!.getConnection((error, conn) => (error ? reject(error) : resolve(conn))),
       );
       try {
-        return await this.inTransaction(mysqlRunner(connection), batch);
+        return await writeSettlements(mysqlRunner(connection), batch);
       } catch (error) {
         const errno = (error as { errno?: number }).errno;
         if (attempt >= MAX_ATTEMPTS || (errno !== 1213 && errno !== 1205)) throw error;
       } finally {
         connection.release();
       }
-    }
-  }
-
-  private async inTransaction(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
-    await runner.exec(runner.mysql ? 'START TRANSACTION' : 'BEGIN');
-    try {
-      // Extra charges first (rare; their outcome is the recorded quota), then records and rollups,
-      // and the refunds last: the token rows stay locked (MySQL) for as short a time as possible,
-      // since every reservation on them waits for that lock.
-      const charged = await this.chargeExtras(runner, batch);
-      await this.recorder.recordBatch(
-        batch.map((p, i) => ({ ...p.record, quota: charged[i] })),
-        runner,
-      );
-      await this.refund(runner, batch);
-      await runner.exec('COMMIT');
-      return charged;
-    } catch (error) {
-      await runner.exec('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /**
-   * Charges what real usage needed beyond the reservation, each conditional and capped at what
-   * is left (never below zero). @returns what each settlement charged (quota units).
-   */
-  private async chargeExtras(runner: SqlRunner, batch: PendingSettlement[]): Promise<number[]> {
-    const now = unixNow();
-    const charged = batch.map((p) => p.charge);
-    for (let i = 0; i < batch.length; i++) {
-      const { reservation: r, charge } = batch[i];
-      if (r.unlimited || charge <= r.reserved) continue;
-      const delta = charge - r.reserved;
-      if ((await runner.exec(RESERVE_SQL, [delta, delta, now, r.tokenId, delta])).affected === 1) continue;
-      // The extra does not fit: charge what is left (read under a row lock on MySQL; SQLite holds the lock).
-      const { rows } = await runner.exec(`SELECT remain_quota FROM tokens WHERE id = ?${runner.mysql ? ' FOR UPDATE' : ''}`, [r.tokenId]);
-      const left = Math.max(0, Math.min(delta, Number(rows[0]?.remain_quota ?? 0)));
-      if (left > 0 && (await runner.exec(RESERVE_SQL, [left, left, now, r.tokenId, left])).affected === 1) charged[i] = r.reserved + left;
-      else charged[i] = r.reserved;
-    }
-    return charged;
-  }
-
-  /** Gives back unused reservations (summed per token) and adds unlimited tokens' use, by token id. */
-  private async refund(runner: SqlRunner, batch: PendingSettlement[]): Promise<void> {
-    const now = unixNow();
-    const refunds = new Map<number, number>();
-    const unlimited = new Map<number, number>();
-    for (const { reservation: r, charge } of batch) {
-      if (r.unlimited) unlimited.set(r.tokenId, (unlimited.get(r.tokenId) ?? 0) + charge);
-      else if (charge < r.reserved) refunds.set(r.tokenId, (refunds.get(r.tokenId) ?? 0) + r.reserved - charge);
-    }
-    for (const tokenId of [...new Set([...unlimited.keys(), ...refunds.keys()])].sort((a, b) => a - b)) {
-      const used = unlimited.get(tokenId);
-      if (used) await runner.exec(UNLIMITED_SQL, [used, now, tokenId]);
-      const back = refunds.get(tokenId);
-      if (back) await runner.exec(REFUND_SQL, [back, back, now, tokenId]);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { TokenStatus } from './entities/token.entity';
+export { unixNow } from '../common/unix-time';
 
 /** The fields the status rules read (entity or a candidate row after an update). */
 export interface TokenStatusFields {
@@ -50,7 +51,3 @@ export function enableRefusal(t: Omit<TokenStatusFields, 'status'>, now: number)
   return undefined;
 }
 
-/** Current time in unix seconds. */
-export function unixNow(): number {
-  return Math.floor(Date.now() / 1000);
-}

@@ -1,9 +1,11 @@
 import { BadRequestException } from '@nestjs/common';
+import { DAY_MS, formatUtcDay, RollupGrain } from './usage-days';
+
+export { formatUtcDay, periodStarts, type RollupGrain } from './usage-days';
 
 /** Longest report range, in days (issue 5). */
 export const MAX_RANGE_DAYS = 366;
 
-const DAY_MS = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** A half-open UTC range of whole days: `from` inclusive, `to` exclusive. */
@@ -16,11 +18,6 @@ export interface UtcDayRange {
   fromTime: Date;
   /** `to` at 00:00:00.000 UTC. */
   toTime: Date;
-}
-
-/** `YYYY-MM-DD` of a date in UTC. */
-export function formatUtcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 function parseDay(name: string, value: string): Date {
@@ -73,15 +70,7 @@ export function toSqlUtc(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
 
-/** Rollup grains of `usage_period_user`: a UTC day, an ISO week (Monday start), a calendar month. */
-export type RollupGrain = 'D' | 'W' | 'M';
 
-/** Start day (`YYYY-MM-DD`) of the day, ISO week and month holding `day`. */
-export function periodStarts(day: string): Record<RollupGrain, string> {
-  const date = new Date(`${day}T00:00:00.000Z`);
-  const monday = new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY_MS);
-  return { D: day, W: formatUtcDay(monday), M: `${day.slice(0, 7)}-01` };
-}
 
 function monthFitsAfter(monthStart: number, end: number): boolean {
   const d = new Date(monthStart);

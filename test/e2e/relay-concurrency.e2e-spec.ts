@@ -9,7 +9,7 @@ import { addUser, initRoot } from '../support/users.builder';
 const CHAT = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 50 };
 const PER_REQUEST = 55; // the stub reports 5 + 50 tokens; gpt-3.5-turbo at 2 USD / 1M → 55 quota
 
-describe.each(testDatabases())('Relay metering under concurrency on %s', (_label, database) => {
+describe.each(testDatabases({ withMemory: true }))('Relay metering under concurrency on %s', (_label, database) => {
   let t: TestApp;
   let stub: StubUpstream;
   let base: string;

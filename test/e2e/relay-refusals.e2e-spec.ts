@@ -9,7 +9,7 @@ import { addUser, initRoot, TestUser } from '../support/users.builder';
 
 const CHAT = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 50 };
 
-describe.each(testDatabases())('Relay refusals on %s', (_label, database) => {
+describe.each(testDatabases({ withMemory: true }))('Relay refusals on %s', (_label, database) => {
   let t: TestApp;
   let stub: StubUpstream;
   let root: TestUser;

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 
 /** A database for one e2e describe block: `url` to hand to the app, `drop()` to clean up. */
@@ -8,8 +11,22 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * A SQLite file in a fresh temporary directory, as deployed (WAL, and the settlement writer
+ * thread that only a file gets), removed after.
+ */
+function sqliteFile(): TestDatabase {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-'));
+  return {
+    label: 'sqlite',
+    create: async () => `sqlite:${join(dir, 'tollgate.sqlite')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** SQLite in memory: one connection only, so settlements are written on the main thread (no writer thread). */
 function sqliteMemory(): TestDatabase {
-  return { label: 'sqlite', create: async () => 'sqlite::memory:', drop: async () => undefined };
+  return { label: 'sqlite-memory', create: async () => 'sqlite::memory:', drop: async () => undefined };
 }
 
 /** A fresh MySQL/MariaDB database on the server of `TEST_DATABASE_URL`, created here and dropped after. */
@@ -42,11 +59,13 @@ function mysqlFresh(serverUrl: string): TestDatabase {
 }
 
 /**
- * The databases every e2e suite runs on: SQLite in memory always, and MySQL/MariaDB when
- * `TEST_DATABASE_URL=mysql://user:pass@host:port/any` is set. Use with `describe.each`.
+ * The databases every e2e suite runs on: a SQLite file always, and MySQL/MariaDB when
+ * `TEST_DATABASE_URL=mysql://user:pass@host:port/any` is set; `withMemory` adds SQLite in memory
+ * (the metering suites, for its main-thread settlement path). Use with `describe.each`.
  */
-export function testDatabases(): [string, () => TestDatabase][] {
-  const list: [string, () => TestDatabase][] = [['sqlite', sqliteMemory]];
+export function testDatabases(options: { withMemory?: boolean } = {}): [string, () => TestDatabase][] {
+  const list: [string, () => TestDatabase][] = [['sqlite', sqliteFile]];
+  if (options.withMemory) list.push(['sqlite-memory', sqliteMemory]);
   const server = process.env.TEST_DATABASE_URL;
   if (server) list.push(['mariadb', () => mysqlFresh(server)]);
   return list;

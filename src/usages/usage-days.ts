@@ -1,0 +1,22 @@
+/**
+ * UTC day arithmetic shared by the usage reports and the usage writer (no framework imports, so
+ * the settlement worker thread can load it).
+ */
+
+/** Milliseconds in a UTC day. */
+export const DAY_MS = 86_400_000;
+
+/** Rollup grains of `usage_period_user`: a UTC day, an ISO week (Monday start), a calendar month. */
+export type RollupGrain = 'D' | 'W' | 'M';
+
+/** `YYYY-MM-DD` of a date in UTC. */
+export function formatUtcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Start day (`YYYY-MM-DD`) of the day, ISO week and month holding `day`. */
+export function periodStarts(day: string): Record<RollupGrain, string> {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  const monday = new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY_MS);
+  return { D: day, W: formatUtcDay(monday), M: `${day.slice(0, 7)}-01` };
+}
