@@ -4,7 +4,9 @@
  * a bare node:http pass-through proxy (bare-proxy.js) and Tollgate as deployed (`node dist/main.js`)
  * on SQLite, plus MariaDB when TEST_DATABASE_URL is set. The proxy and Tollgate run on plain node. Rounds interleave the targets; each round measures
  * concurrency 32 (autocannon) and one request at a time, then time to first byte of streams.
- * Prints medians over rounds. Run `npm run build` first (the script does it).
+ * Load comes from autocannon in a plain-node child (load.js); each target first gets
+ * BENCH_WARMUP_SECONDS (15) of load at concurrency 32. Prints medians over rounds.
+ * Run `npm run build` first (the script does it).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -15,6 +17,8 @@ import { request } from 'undici';
 const ROLE = process.argv[2] ?? 'main';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+/** Seconds of load per target before measuring: a server is measured in its steady state (JIT, heap sizes, caches). */
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
 const TTFB_SAMPLES = Number(process.env.BENCH_TTFB_SAMPLES ?? 300);
 const BODY = JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 100 });
 const STREAM_BODY = JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 100, stream: true });
@@ -106,17 +110,21 @@ function spawn(role: string, args: string[], script = __filename, execArgv = pro
   });
 }
 
-async function cannon(target: Target, connections: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
-  const autocannon = require('autocannon');
-  const result = await autocannon({
+/** Concurrency `connections` against `target` for `duration` seconds, from the plain-node load generator (load.js). */
+function cannon(target: Target, connections: number, duration = DURATION): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const options = {
     url: `${target.url}/v1/chat/completions`,
     method: 'POST',
     connections,
-    duration: DURATION,
+    duration,
     headers: { ...target.headers, 'content-type': 'application/json' },
     body: BODY,
+  };
+  return new Promise((resolveLoad, reject) => {
+    const child = fork(resolve(__dirname, 'load.js'), [JSON.stringify(options)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (result) => resolveLoad(result as { rps: number; p50: number; p99: number; errors: number }));
+    child.once('exit', (code) => (code ? reject(new Error(`load generator exited with ${code}`)) : undefined));
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 async function ttfb(target: Target): Promise<number[]> {
@@ -179,7 +187,7 @@ async function main(): Promise<void> {
 
   const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; s50: number[]; s99: number[]; errors: number; ttfb: number[] }>();
   for (const t of targets) results.set(t.name, { rps: [], p50: [], p99: [], s50: [], s99: [], errors: 0, ttfb: [] });
-  for (const t of targets) await cannon(t, 8); // warm-up
+  for (const t of targets) await cannon(t, 32, WARMUP);
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       const r = results.get(t.name)!;
