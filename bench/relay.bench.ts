@@ -2,8 +2,9 @@
  * `npm run bench:relay` (issue 4): the relay's hot path (token lookup, policy, reserve, settle,
  * record) against a stub upstream. Targets, each in its own process: the stub itself (direct),
  * a bare node:http pass-through proxy (bare-proxy.js) and Tollgate as deployed (`node dist/main.js`)
- * on SQLite, plus MariaDB when TEST_DATABASE_URL is set. The proxy and Tollgate run on plain node. Rounds interleave the targets; each round measures
- * concurrency 32 (autocannon) and one request at a time, then time to first byte of streams.
+ * on SQLite, plus MariaDB when TEST_DATABASE_URL is set. The proxy and Tollgate run on plain node.
+ * Rounds interleave the targets; each round measures concurrency 32 (autocannon) and one request
+ * at a time, then time to first byte of streams.
  * Load comes from autocannon in a plain-node child (load.js); each target first gets
  * BENCH_WARMUP_SECONDS (15) of load at concurrency 32. Prints medians over rounds.
  * Run `npm run build` first (the script does it).
