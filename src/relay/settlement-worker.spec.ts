@@ -59,6 +59,13 @@ describe('SettlementWorker (SQLite file, writer thread)', () => {
     db.close();
   });
 
+  it('never leaves a write hanging when the thread cannot start: each write rejects, and the next one tries again', async () => {
+    const worker = new SettlementWorker(dir); // a directory, not a database file: the thread dies at start
+    await expect(worker.write([settlement(55, 'a')])).rejects.toThrow('settlement writer thread failed: SQLITE_CANTOPEN');
+    await expect(worker.write([settlement(55, 'b')])).rejects.toThrow('SQLITE_CANTOPEN');
+    await worker.close();
+  });
+
   it('rejects with the driver error and leaves nothing half-written when the transaction fails', async () => {
     const db = new Database(file);
     db.exec('DROP TABLE usage_daily'); // the rollup step fails after the records were inserted

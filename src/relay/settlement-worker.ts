@@ -5,6 +5,8 @@ import type { Settlement } from './settlement-batch';
 interface Pending {
   resolve(charged: number[]): void;
   reject(error: Error): void;
+  /** The thread the batch went to (a restarted thread has its own batches). */
+  worker: Worker;
 }
 
 /**
@@ -28,7 +30,7 @@ export class SettlementWorker {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, worker });
       // only the data crosses the thread boundary (a caller's settlement may carry callbacks)
       worker.postMessage({ id, batch: batch.map(({ reservation, charge, record }) => ({ reservation, charge, record })) });
     });
@@ -60,11 +62,16 @@ export class SettlementWorker {
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
       for (const [id, waiting] of this.pending) {
+        if (waiting.worker !== worker) continue;
         this.pending.delete(id);
         waiting.reject(error);
       }
     };
-    worker.on('error', fail);
+    // An error thrown in the thread arrives structured-cloned: a SqliteError becomes a plain `{ code }`.
+    worker.on('error', (error: unknown) => {
+      const { message, code } = (error ?? {}) as { message?: string; code?: string };
+      fail(new Error(`settlement writer thread failed: ${[code, message].filter(Boolean).join(': ') || String(error)}`));
+    });
     worker.unref(); // shutdown drains and closes it; it never holds the process open by itself
     worker.on('exit', (code) => fail(new Error(`settlement writer thread exited (${code})`)));
     this.worker = worker;
