@@ -86,6 +86,7 @@ export class RelayHttpHandler {
     res.once('close', () => this.logLine(req, res, relayRequest, started));
     const chunks: Buffer[] = [];
     let size = 0;
+    let answered = false; // once the body is in (or refused), the relay owns the answer: a late socket error must not write another
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= this.limit) {
@@ -94,10 +95,15 @@ export class RelayHttpHandler {
       }
       req.off('data', onData);
       req.off('end', onEnd);
+      answered = true; // the rest is drained and dropped
       req.resume();
       sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
     };
+    const onError = (error: Error) => {
+      if (!answered) this.fail(error, id, res);
+    };
     const onEnd = () => {
+      answered = true;
       const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       try {
         relayRequest.body = JSON.parse(rawBody.toString('utf8'));
@@ -110,7 +116,7 @@ export class RelayHttpHandler {
     };
     req.on('data', onData);
     req.once('end', onEnd);
-    req.once('error', (error) => this.fail(error, id, res));
+    req.on('error', onError);
   }
 
   /** The answer to an error thrown before the relay wrote one: its refusal, or a logged 500. */
