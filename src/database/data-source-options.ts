@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { applySqlitePragmas } from './sqlite-pragmas';
 
 /** The embedded default database file. */
 export const DEFAULT_SQLITE_FILE = resolve('data', 'tollgate.sqlite');
@@ -34,12 +35,7 @@ export function buildDataSourceOptions(url?: string): DataSourceOptions {
       ...common,
       type: 'better-sqlite3',
       database: target,
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
-        db.pragma('journal_mode = WAL');
-        db.pragma('busy_timeout = 5000');
-        db.pragma('synchronous = NORMAL'); // WAL: no fsync per commit; survives a crash of the process, not of the machine
-        db.pragma('foreign_keys = ON');
-      },
+      prepareDatabase: applySqlitePragmas,
     };
   }
   return {

@@ -7,13 +7,11 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { sqliteRunner } from '../database/sql-runner';
+import { applySqlitePragmas } from '../database/sqlite-pragmas';
 import { Settlement, writeSettlements } from './settlement-batch';
 
 const db = new Database((workerData as { file: string }).file);
-db.pragma('journal_mode = WAL');
-db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
+applySqlitePragmas(db);
 const runner = sqliteRunner(db);
 
 parentPort!.on('message', (message: { id: number; batch: Settlement[] } | { close: true }) => {
