@@ -12,11 +12,6 @@ import { SettlementWorker } from './settlement-worker';
 
 export type { Reservation } from './settlement-batch';
 
-interface PendingSettlement extends Settlement {
-  resolve(charged: number): void;
-  reject(error: Error): void;
-}
-
 interface MysqlPool extends Mysql2Queryable {
   execute(sql: string, params: unknown[], callback: (error: Error | null, result: unknown) => void): void;
   getConnection(callback: (error: Error | null, connection: Mysql2Queryable & { release(): void }) => void): void;
@@ -57,7 +52,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   private readonly logger = new Logger('Metering');
   private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock; writer?: SettlementWorker };
   private readonly pool?: MysqlPool;
-  private queue: PendingSettlement[] = [];
+  private queue: Settlement[] = [];
   private flushing: Promise<void> | undefined;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
@@ -98,16 +93,15 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   }
 
   /**
-   * Settles a reservation to `charge` quota units and writes the usage record (queued; written
-   * with others in one transaction): refunds the difference when the charge is smaller; when
-   * larger, charges the extra only as far as `remain_quota` goes (never below zero).
-   * @returns the quota units actually charged, once the batch has committed.
+   * Settles a reservation to `charge` quota units and queues the usage record (written with
+   * others in one transaction within a few ms): refunds the difference when the charge is smaller;
+   * when larger, charges the extra only as far as `remain_quota` goes (never below zero). Returns
+   * at once (no promise: the relay's hot path); a failed batch is logged with its request ids,
+   * and its reservations stay charged. `drain()` waits for the writes.
    */
-  settle(reservation: Reservation, charge: number, record: Omit<UsageRecordInput, 'quota'>): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ reservation, charge: Math.max(0, Math.floor(charge)), record, resolve, reject });
-      this.flushing ??= this.flushLoop();
-    });
+  settle(reservation: Reservation, charge: number, record: Omit<UsageRecordInput, 'quota'>): void {
+    this.queue.push({ reservation, charge: Math.max(0, Math.floor(charge)), record });
+    this.flushing ??= this.flushLoop();
   }
 
   /** Resolves once every settlement queued so far is written (or has failed and been logged). */
@@ -130,12 +124,10 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const charged = await this.writeBatch(batch);
-          batch.forEach((p, i) => p.resolve(charged[i]));
+          await this.writeBatch(batch);
         } catch (error) {
           const ids = batch.map((p) => p.record.requestId).join(',');
           this.logger.error(`settling ${batch.length} request(s) failed, reservations kept: ${(error as Error).message} [${ids}]`);
-          batch.forEach((p) => p.reject(error as Error));
         }
       }
     } finally {
@@ -143,7 +135,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     }
   }
 
-  private async writeBatch(batch: PendingSettlement[]): Promise<number[]> {
+  private async writeBatch(batch: Settlement[]): Promise<number[]> {
     if (this.sqlite) {
       // The lock keeps this connection's own statements out of the way while the batch is written
       // (on the writer thread's connection, or on this one for `:memory:`), so neither side ever

@@ -250,8 +250,7 @@ export class RelayService {
     createdAt: Date,
   ): void {
     const model = body && typeof body === 'object' && typeof body.model === 'string' ? body.model : '';
-    void this.metering
-      .settle({ tokenId: token.id, unlimited: false, reserved: 0 }, 0, {
+    this.metering.settle({ tokenId: token.id, unlimited: false, reserved: 0 }, 0, {
         userId: token.userId,
         tokenId: token.id,
         keyId: null,
@@ -266,8 +265,7 @@ export class RelayService {
         ip: req.ip.slice(0, 64),
         requestId: (req.id || randomUUID()).slice(0, 128),
         createdAt,
-      })
-      .catch(() => undefined);
+      });
   }
 
   private completionEstimate(operation: RelayOperation, body: Record<string, unknown>): number {
@@ -338,7 +336,7 @@ export class RelayService {
   private async json(flight: Flight, exchange: UpstreamExchange, res: ServerResponse): Promise<void> {
     let raw: Buffer;
     try {
-      raw = await exchange.body();
+      raw = exchange.bodyNow() ?? (await exchange.body()); // a small answer is usually complete already
     } catch (error) {
       const status = flight.clientGone ? 499 : 502;
       this.settle(flight, undefined, status);
@@ -394,8 +392,7 @@ export class RelayService {
     const prompt = usage?.promptTokens ?? 0;
     const completion = usage?.completionTokens ?? 0;
     const cost = computeCost(prompt, completion, flight.price);
-    void this.metering
-      .settle(flight.reservation, cost.quota, {
+    this.metering.settle(flight.reservation, cost.quota, {
       userId: flight.token.userId,
       tokenId: flight.token.id,
       keyId: flight.keyId,
@@ -410,8 +407,7 @@ export class RelayService {
       ip: flight.ip.slice(0, 64),
       requestId: flight.requestId.slice(0, 128),
       createdAt: flight.createdAt,
-    })
-      .catch(() => undefined); // logged by MeteringService with the request id
+    });
   }
 }
 

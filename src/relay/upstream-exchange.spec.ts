@@ -32,8 +32,10 @@ describe('UpstreamExchange', () => {
     x.onRequestStart(c);
     x.onResponseStart(c, 200, { 'content-type': 'application/json' });
     x.onResponseData(c, Buffer.from('{"a":'));
+    expect(x.bodyNow()).toBeUndefined(); // not complete yet
     x.onResponseData(c, Buffer.from('1}'));
     x.onResponseEnd();
+    expect(x.bodyNow()?.toString()).toBe('{"a":1}');
     await expect(x.headers).resolves.toBe(x);
     expect(x.statusCode).toBe(200);
     expect((await x.body()).toString()).toBe('{"a":1}');

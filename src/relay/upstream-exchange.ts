@@ -45,6 +45,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.controller?.resume();
   }
 
+  /** The whole body if it has already arrived complete (no promise), else undefined. */
+  bodyNow(): Buffer | undefined {
+    if (!this.ended || this.failure || this.sink) return undefined;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+  }
+
   /** The whole body, once it has all arrived. @throws the network error that cut it. */
   async body(): Promise<Buffer> {
     await this.pipe(undefined);
