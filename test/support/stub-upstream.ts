@@ -33,7 +33,7 @@ export const FAULTS = {
   cutMidStream: { kind: 'cut' },
 } as const satisfies Record<string, StubFault>;
 
-export const STUB_REPLY = 'Hello there! This is the stub upstream answering your request.';
+export const STUB_REPLY = 'Hello there! This is the stub upstream answering your request. Grüße, 你好 👋';
 
 /**
  * An OpenAI-compatible upstream for tests and benchmarks, on a free 127.0.0.1 port:
