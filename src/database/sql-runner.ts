@@ -30,6 +30,10 @@ export interface SqliteRunner extends SqlRunner {
   execNow(sql: string, params?: unknown[]): SqlResult;
 }
 
+function needsConversion(value: unknown): boolean {
+  return typeof value === 'boolean' || value instanceof Date;
+}
+
 /** better-sqlite3 runner (prepared statements cached); `exec` returns a settled promise. */
 export function sqliteRunner(db: Database): SqliteRunner {
   const cache = new Map<string, Statement>();
@@ -40,7 +44,7 @@ export function sqliteRunner(db: Database): SqliteRunner {
       if (cache.size > 500) cache.clear();
       cache.set(sql, stmt);
     }
-    const args = params.map(sqliteParam);
+    const args = params.some(needsConversion) ? params.map(sqliteParam) : params;
     if (stmt.reader) return { rows: stmt.all(...args) as Record<string, unknown>[], affected: 0 };
     return { rows: [], affected: stmt.run(...args).changes };
   };

@@ -193,15 +193,30 @@ export function orderByPriorityAndWeight<T extends { priority: number; weight: n
   return out;
 }
 
+/** Per loaded table: the keys of one group that serve one model, worked out once. */
+const FITTING = new WeakMap<Map<string, RoutableKey[]>, Map<string, RoutableKey[]>>();
+
+/** Keys of `group` in `table` that serve `model` (cached per table; callers never change the array). */
+function fitting(table: Map<string, RoutableKey[]>, group: string, model: string): RoutableKey[] {
+  let cache = FITTING.get(table);
+  if (!cache) FITTING.set(table, (cache = new Map()));
+  const id = `${group}\u0000${model}`;
+  let fit = cache.get(id);
+  if (!fit) {
+    fit = (table.get(group) ?? []).filter((k) => !k.models || k.models.has(model));
+    if (cache.size >= 10_000) cache.clear(); // model names come from requests: keep the cache bounded
+    cache.set(id, fit);
+  }
+  return fit;
+}
+
 /** Keys of `table` in `groups` that serve `model`, in the order to try them (see KeyPool.candidates). */
 function pick(table: Map<string, RoutableKey[]>, groups: string[], model: string): RoutableKey[] {
+  if (groups.length === 1) return orderByPriorityAndWeight(fitting(table, groups[0], model));
   const out: RoutableKey[] = [];
   const seen = new Set<number>();
   for (const group of groups) {
-    const keys = table.get(group);
-    if (!keys) continue;
-    const fit = keys.filter((k) => !seen.has(k.id) && (!k.models || k.models.has(model)));
-    for (const k of orderByPriorityAndWeight(fit)) {
+    for (const k of orderByPriorityAndWeight(fitting(table, group, model).filter((key) => !seen.has(key.id)))) {
       seen.add(k.id);
       out.push(k);
     }

@@ -38,15 +38,12 @@ export class UpstreamClient implements OnModuleDestroy {
    * headers and between body chunks); `abort()` cancels it at any stage.
    */
   send(key: RoutableKey, operation: RelayOperation, model: string, body: string | Buffer): UpstreamExchange {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    if (key.apiType === 'azure_openai') headers['api-key'] = key.secret;
-    else headers.authorization = `Bearer ${key.secret}`;
     const exchange = new UpstreamExchange();
     this.pool(key.origin).dispatch(
       {
         method: 'POST',
-        path: UpstreamClient.pathFor(key, operation, model),
-        headers,
+        path: key.apiType === 'azure_openai' ? UpstreamClient.pathFor(key, operation, model) : pathOf(key, operation),
+        headers: headersOf(key),
         body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
@@ -69,4 +66,28 @@ export class UpstreamClient implements OnModuleDestroy {
     await Promise.allSettled([...this.pools.values()].map((p) => p.destroy()));
     this.pools.clear();
   }
+}
+
+const HEADERS = new WeakMap<RoutableKey, Record<string, string>>();
+const PATHS = new WeakMap<RoutableKey, Map<RelayOperation, string>>();
+
+/** The request headers for `key` (built once per key; the key pool replaces keys on every change). */
+function headersOf(key: RoutableKey): Record<string, string> {
+  let headers = HEADERS.get(key);
+  if (!headers) {
+    headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (key.apiType === 'azure_openai') headers['api-key'] = key.secret;
+    else headers.authorization = `Bearer ${key.secret}`;
+    HEADERS.set(key, headers);
+  }
+  return headers;
+}
+
+/** `{basePath}/{operation}` of an OpenAI-type key, built once per key and operation. */
+function pathOf(key: RoutableKey, operation: RelayOperation): string {
+  let paths = PATHS.get(key);
+  if (!paths) PATHS.set(key, (paths = new Map()));
+  let path = paths.get(operation);
+  if (path === undefined) paths.set(operation, (path = `${key.basePath}/${operation}`));
+  return path;
 }
