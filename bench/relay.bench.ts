@@ -80,6 +80,7 @@ async function startTollgate(upstreamPort: number, databaseUrl: string): Promise
   return { child, port, token: created.data.key.startsWith('sk-') ? created.data.key : `sk-${created.data.key}` };
 }
 
+/** A loopback port nobody listens on right now (for Tollgate's PORT). */
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

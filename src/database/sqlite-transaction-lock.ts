@@ -25,11 +25,6 @@ export class SqliteTransactionLock {
     return this.holder !== undefined && this.scope.getStore() === this.holder;
   }
 
-  /** True when no transaction is open: a synchronous better-sqlite3 call may run right now. */
-  get free(): boolean {
-    return this.holder === undefined;
-  }
-
   /** True when a synchronous better-sqlite3 call may run right now without jumping the queue ({@link runExclusive}'s fast case). */
   get idle(): boolean {
     return this.holder === undefined && this.waiters.length === 0;

@@ -135,20 +135,22 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     }
   }
 
-  private async writeBatch(batch: Settlement[]): Promise<number[]> {
+  private async writeBatch(batch: Settlement[]): Promise<void> {
     if (this.sqlite) {
       // The lock keeps this connection's own statements out of the way while the batch is written
       // (on the writer thread's connection, or on this one for `:memory:`), so neither side ever
       // waits on SQLite's file lock.
       const { runner, lock, writer } = this.sqlite;
-      return lock.hold(() => (writer ? writer.write(batch) : writeSettlements(runner, batch)));
+      await lock.hold(() => (writer ? writer.write(batch) : writeSettlements(runner, batch)));
+      return;
     }
     for (let attempt = 1; ; attempt++) {
       const connection = await new Promise<Mysql2Queryable & { release(): void }>((resolve, reject) =>
         this.pool!.getConnection((error, conn) => (error ? reject(error) : resolve(conn))),
       );
       try {
-        return await writeSettlements(mysqlRunner(connection), batch);
+        await writeSettlements(mysqlRunner(connection), batch);
+        return;
       } catch (error) {
         const errno = (error as { errno?: number }).errno;
         if (attempt >= MAX_ATTEMPTS || (errno !== 1213 && errno !== 1205)) throw error;

@@ -73,11 +73,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return new Promise((resolve, reject) => (this.bodyDone = { resolve, reject }));
   }
 
+  /** undici: the request is being sent; keeps its controller (and aborts at once if asked to already). */
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortReason) controller.abort(this.abortReason);
   }
 
+  /** undici: status and headers (1xx skipped); resolves {@link headers}. */
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return; // 1xx: the real answer follows
     this.statusCode = statusCode;
@@ -85,16 +87,19 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.headersDone.resolve(this);
   }
 
+  /** undici: one body chunk; kept until a sink is attached, then handed to it (pausing when it says so). */
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (!this.sink) this.chunks.push(chunk);
     else if (!this.sink(chunk)) controller.pause();
   }
 
+  /** undici: the body is complete. */
   onResponseEnd(): void {
     this.ended = true;
     this.bodyDone?.resolve();
   }
 
+  /** undici: network error, timeout or abort; rejects whichever of headers and body is still pending. */
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     const reason = this.abortReason ?? error;
     this.failure = reason;

@@ -1,5 +1,4 @@
 import { TokenStatus } from './entities/token.entity';
-export { unixNow } from '../common/unix-time';
 
 /** The fields the status rules read (entity or a candidate row after an update). */
 export interface TokenStatusFields {

@@ -17,7 +17,8 @@ import { TokenUsageResponseDto, toTokenUsageResponse } from './dto/token-usage-r
 import { UpdateTokenDto } from './dto/update-token.dto';
 import { TokenEntity, TokenStatus } from './entities/token.entity';
 import { displayKey, escapeLike, keyFromPresented, TOKEN_KEY_LENGTH } from './token-fields';
-import { enableRefusal, unixNow } from './token-status';
+import { unixNow } from '../common/unix-time';
+import { enableRefusal } from './token-status';
 
 /** Seed 002's "token does not exist": also for another user's token, so ids leak nothing. */
 export const TOKEN_NOT_FOUND = 'token does not exist';

@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
-import { parseDayRange, parseTzOffset, periodStarts, rangePeriods, toSqlUtc } from './usage-range';
+import { periodStarts } from './usage-days';
+import { parseDayRange, parseTzOffset, rangePeriods, toSqlUtc } from './usage-range';
 
 function message(fn: () => unknown): string {
   try {

@@ -1,8 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { DAY_MS, formatUtcDay, RollupGrain } from './usage-days';
 
-export { formatUtcDay, periodStarts, type RollupGrain } from './usage-days';
-
 /** Longest report range, in days (issue 5). */
 export const MAX_RANGE_DAYS = 366;
 

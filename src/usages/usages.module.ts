@@ -9,13 +9,12 @@ import { UsagesController } from './usages.controller';
 import { UsagesService } from './usages.service';
 
 /**
- * Usage records, daily rollups and their reports (issue 5). Exports {@link UsageRecorder} for the
- * relay, which writes one record (and its rollup) per request.
+ * Usage records, their rollups and the reports on them (issue 5). The relay writes the records
+ * itself, in its settlement batches (`recordUsageBatch`).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity])],
   controllers: [UsagesController],
   providers: [UsageRecorder, UsagesService, UsageRetentionService],
-  exports: [UsageRecorder],
 })
 export class UsagesModule {}

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { UsageDailyEntity } from '../../src/usages/entities/usage-daily.entity';
 import { UsagePeriodUserEntity } from '../../src/usages/entities/usage-period-user.entity';
-import { periodStarts } from '../../src/usages/usage-range';
+import { periodStarts } from '../../src/usages/usage-days';
 import { UsageRecordEntity } from '../../src/usages/entities/usage-record.entity';
 import { costToUnits, formatCost } from '../../src/usages/usage-cost';
 import { UsageRecorder, UsageRecordInput } from '../../src/usages/usage-recorder.service';
