@@ -161,6 +161,16 @@ describe.each(testDatabases())('Relay through the openai client on %s', (_label,
     expect(only.data.map((m) => m.id)).toEqual(['gpt-4o']);
   });
 
+  it("the key that answered shows when it was last used (GET /1/keys' last_used_at, unix seconds)", async () => {
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 100_000 });
+    const before = Math.floor(Date.now() / 1000);
+    await client(token.key).chat.completions.create({ model: 'gpt-3.5-turbo', messages: MESSAGES, max_tokens: 10 });
+    const keys = await t.http.get('/1/keys').set(auth(root.token)).expect(200);
+    const used = (keys.body as { name: string; last_used_at: number }[]).find((k) => k.name === 'stub');
+    expect(used?.last_used_at).toBeGreaterThanOrEqual(before);
+    expect(used?.last_used_at).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+
   it('x-api-key works as well as Authorization: Bearer', async () => {
     const token = await createToken(t.app, { userId: user.id });
     const res = await t.http.post('/v1/chat/completions').set('x-api-key', token.key).send({ model: 'gpt-3.5-turbo', messages: MESSAGES }).expect(200);
