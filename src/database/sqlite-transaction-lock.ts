@@ -30,6 +30,11 @@ export class SqliteTransactionLock {
     return this.holder === undefined && this.waiters.length === 0;
   }
 
+  /** True when someone waits for the lock (so a holder that can let go should). */
+  get contended(): boolean {
+    return this.waiters.length > 0;
+  }
+
   /** Resolves when no transaction is open (at once when none is). */
   async whenFree(): Promise<void> {
     while (this.holder !== undefined) await new Promise<void>((resolve) => this.waiters.push(resolve));

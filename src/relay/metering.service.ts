@@ -8,7 +8,8 @@ import { sqliteLockOf, SqliteTransactionLock } from '../database/sqlite-transact
 import { unixNow } from '../common/unix-time';
 import type { UsageRecordInput } from '../usages/usage-batch';
 import { RESERVE_SQL, Reservation, Settlement, writeSettlements } from './settlement-batch';
-import { SettlementWorker } from './settlement-worker';
+import { MeteringWriter } from './metering-writer';
+import { WriterThread } from './writer-thread';
 
 export type { Reservation } from './settlement-batch';
 
@@ -39,18 +40,20 @@ const MAX_ATTEMPTS = 4;
  *   the usage records as multi-row INSERTs and their rollups as one adding upsert per key. The client's
  *   answer does not wait for it; `drain()` waits (tests, shutdown).
  *
- * SQLite runs the reserve straight on better-sqlite3 (prepared, synchronous) under the
- * {@link SqliteTransactionLock}, so it never lands inside another request's TypeORM transaction.
- * A SQLite file's settlement batches go to a writer thread with a connection of its own
- * ({@link SettlementWorker}): those writes (seven B-trees per record, rollups, WAL) were the
- * largest piece of the main thread's time per request. The lock is held meanwhile, so the main
- * connection never meets the writer's file lock. MySQL uses the driver's mysql2 pool directly
+ * A SQLite file's reserves and settlements all go to a writer thread with a connection of its own
+ * ({@link MeteringWriter}): the reserves of one event-loop turn share a transaction there, and the
+ * main thread, which serves the requests, spends no time in SQLite writes (they were half of its
+ * time per request) and never meets the writer's file lock. `sqlite::memory:` exists only on the
+ * main connection: there the reserve runs straight on better-sqlite3 (prepared, synchronous)
+ * under the {@link SqliteTransactionLock}, so it never lands inside another request's TypeORM
+ * transaction, and batches are written in-process. MySQL uses the driver's mysql2 pool directly
  * and retries a batch on deadlock.
  */
 @Injectable()
 export class MeteringService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Metering');
-  private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock; writer?: SettlementWorker };
+  private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock };
+  private readonly writer?: MeteringWriter;
   private readonly pool?: MysqlPool;
   private queue: Settlement[] = [];
   private flushing: Promise<void> | undefined;
@@ -63,22 +66,26 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       const lock = sqliteLockOf(dataSource);
       if (!lock || !driver.databaseConnection) throw new Error('SQLite metering needs the SqliteTransactionLock installed on the data source');
       const file = String((dataSource.driver.options as { database?: string }).database ?? ':memory:');
-      // A database file gets a writer thread of its own for the settlement batches; `:memory:`
-      // exists only on this connection, so its batches are written here.
-      const writer = file === ':memory:' || file === '' ? undefined : new SettlementWorker(resolve(file));
-      this.sqlite = { runner: sqliteRunner(driver.databaseConnection), lock, writer };
+      this.sqlite = { runner: sqliteRunner(driver.databaseConnection), lock };
+      // A database file gets a writer thread of its own; `:memory:` exists only on this connection.
+      if (file !== ':memory:' && file !== '') {
+        const onError = (batch: Settlement[], error: Error) => this.logFailedBatch(batch, error);
+        this.writer = new MeteringWriter(new WriterThread(resolve(file)), lock, onError, FLUSH_DELAY_MS);
+      }
     }
   }
 
   /**
    * Reserves `amount` quota units: `remain_quota -= amount, used_quota += amount, accessed_time = now`
    * only if `remain_quota >= amount`, in one statement. Unlimited tokens reserve nothing (no write).
-   * On SQLite with no transaction open the statement runs at once and the result is returned
-   * as is (no promise); otherwise it is a promise.
+   * On `sqlite::memory:` with no transaction open the statement runs at once and the result is
+   * returned as is (no promise); otherwise it is a promise.
    * @returns the reservation, or undefined when the quota does not cover it.
+   * @throws the driver's error (nothing reserved)
    */
   reserve(tokenId: number, unlimited: boolean, amount: number): Reservation | undefined | Promise<Reservation | undefined> {
     if (unlimited || amount <= 0) return { tokenId, unlimited, reserved: 0 };
+    if (this.writer) return this.writer.reserve(tokenId, amount);
     const params = [amount, amount, unixNow(), tokenId, amount];
     const granted = (affected: number) => (affected === 1 ? { tokenId, unlimited, reserved: amount } : undefined);
     if (this.sqlite) {
@@ -100,12 +107,15 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
    * and its reservations stay charged. `drain()` waits for the writes.
    */
   settle(reservation: Reservation, charge: number, record: Omit<UsageRecordInput, 'quota'>): void {
-    this.queue.push({ reservation, charge: Math.max(0, Math.floor(charge)), record });
+    const settlement = { reservation, charge: Math.max(0, Math.floor(charge)), record };
+    if (this.writer) return this.writer.settle(settlement);
+    this.queue.push(settlement);
     this.flushing ??= this.flushLoop();
   }
 
   /** Resolves once every settlement queued so far is written (or has failed and been logged). */
   async drain(): Promise<void> {
+    await this.writer?.drain();
     while (this.flushing) await this.flushing;
   }
 
@@ -115,7 +125,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.drain();
-    await this.sqlite?.writer?.close();
+    await this.writer?.close();
   }
 
   private async flushLoop(): Promise<void> {
@@ -126,8 +136,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
         try {
           await this.writeBatch(batch);
         } catch (error) {
-          const ids = batch.map((p) => p.record.requestId).join(',');
-          this.logger.error(`settling ${batch.length} request(s) failed, reservations kept: ${(error as Error).message} [${ids}]`);
+          this.logFailedBatch(batch, error as Error);
         }
       }
     } finally {
@@ -135,13 +144,15 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     }
   }
 
+  private logFailedBatch(batch: Settlement[], error: Error): void {
+    const ids = batch.map((p) => p.record.requestId).join(',');
+    this.logger.error(`settling ${batch.length} request(s) failed, reservations kept: ${error.message} [${ids}]`);
+  }
+
   private async writeBatch(batch: Settlement[]): Promise<void> {
     if (this.sqlite) {
-      // The lock keeps this connection's own statements out of the way while the batch is written
-      // (on the writer thread's connection, or on this one for `:memory:`), so neither side ever
-      // waits on SQLite's file lock.
-      const { runner, lock, writer } = this.sqlite;
-      await lock.hold(() => (writer ? writer.write(batch) : writeSettlements(runner, batch)));
+      const { runner, lock } = this.sqlite;
+      await lock.hold(() => writeSettlements(runner, batch));
       return;
     }
     for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../database/sql-runner';
+import type { SqlRunner, SqliteRunner } from '../database/sql-runner';
 import { unixNow } from '../common/unix-time';
 import { recordUsageBatch, UsageRecordInput } from '../usages/usage-batch';
 
@@ -19,6 +19,35 @@ export interface Settlement {
 /** The reserve of issue 4: one atomic conditional UPDATE (`?`: amount, amount, now, token id, amount). */
 export const RESERVE_SQL =
   'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?';
+
+/**
+ * Runs many reserves in one SQLite transaction, each still its own atomic conditional UPDATE
+ * ({@link RESERVE_SQL}): one commit (and one WAL frame for a token's page) for all of them.
+ * `reserves` holds flat `[tokenId, amount, …]` pairs in quota units; `now` is unix seconds.
+ * @returns 1 per reserve that fitted, 0 per reserve the quota did not cover, in order.
+ * @throws the driver's error (the transaction is rolled back, nothing is reserved).
+ */
+export function reserveBatch(runner: SqliteRunner, reserves: number[], now: number): number[] {
+  runner.execNow('BEGIN IMMEDIATE');
+  try {
+    const granted: number[] = [];
+    for (let i = 0; i < reserves.length; i += 2) {
+      const tokenId = reserves[i];
+      const amount = reserves[i + 1];
+      granted.push(runner.execNow(RESERVE_SQL, [amount, amount, now, tokenId, amount]).affected);
+    }
+    runner.execNow('COMMIT');
+    return granted;
+  } catch (error) {
+    try {
+      runner.execNow('ROLLBACK');
+    } catch {
+      // no transaction left to roll back
+    }
+    throw error;
+  }
+}
+
 const REFUND_SQL = 'UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota - ?, accessed_time = ? WHERE id = ?';
 const UNLIMITED_SQL = 'UPDATE tokens SET used_quota = used_quota + ?, accessed_time = ? WHERE id = ?';
 
@@ -28,7 +57,7 @@ const UNLIMITED_SQL = 'UPDATE tokens SET used_quota = used_quota + ?, accessed_t
  * the usage records and their rollups, then the refunds summed per token. The token rows come
  * last so that on MySQL they stay locked (and every reserve on them waits) as briefly as possible.
  * `begin` opens the transaction (`BEGIN IMMEDIATE` where a second SQLite connection could race).
- * No framework imports: the settlement worker thread runs it too.
+ * No framework imports: the metering writer thread runs it too.
  * @returns the quota units each settlement charged, in batch order.
  * @throws the driver's error (the transaction is rolled back).
  */

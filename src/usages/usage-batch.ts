@@ -60,7 +60,7 @@ interface Totals {
  * INSERTs; each rollup key gets one upsert that adds (never a read-modify-write), with the batch's
  * rows for that key summed first, in a fixed key order (fewer deadlocks across instances). All of
  * it runs on `runner`, inside the caller's transaction, so the quota settlement, the records and
- * the rollups commit together. No framework imports: the settlement worker thread runs it too.
+ * the rollups commit together. No framework imports: the metering writer thread runs it too.
  */
 export async function recordUsageBatch(inputs: UsageRecordInput[], runner: SqlRunner): Promise<void> {
   if (inputs.length === 0) return;

@@ -1,6 +1,6 @@
 /**
  * UTC day arithmetic shared by the usage reports and the usage writer (no framework imports, so
- * the settlement worker thread can load it).
+ * the metering writer thread can load it).
  */
 
 /** Milliseconds in a UTC day. */

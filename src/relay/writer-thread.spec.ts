@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Settlement } from './settlement-batch';
-import { SettlementWorker } from './settlement-worker';
+import { WriterThread } from './writer-thread';
 
 const SCHEMA = `
   CREATE TABLE tokens (id INTEGER PRIMARY KEY, remain_quota INTEGER NOT NULL, used_quota INTEGER NOT NULL, accessed_time INTEGER NOT NULL);
@@ -29,7 +29,7 @@ function settlement(charge: number, requestId: string): Settlement & { resolve()
   };
 }
 
-describe('SettlementWorker (SQLite file, writer thread)', () => {
+describe('WriterThread (SQLite file, metering writer thread)', () => {
   let dir: string;
   let file: string;
 
@@ -44,9 +44,11 @@ describe('SettlementWorker (SQLite file, writer thread)', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  const settle = (worker: WriterThread, settlements: Settlement[]) => worker.send({ now: 1_800_000_000, reserves: [], settlements });
+
   it('writes records, rollups and refunds in one transaction on its own connection, visible to another', async () => {
-    const worker = new SettlementWorker(file);
-    await expect(worker.write([settlement(55, 'a'), settlement(55, 'b')])).resolves.toEqual([55, 55]);
+    const worker = new WriterThread(file);
+    await expect(settle(worker, [settlement(55, 'a'), settlement(55, 'b')])).resolves.toEqual({ id: 1, charged: [55, 55] });
     await worker.close();
 
     const db = new Database(file, { readonly: true });
@@ -60,23 +62,52 @@ describe('SettlementWorker (SQLite file, writer thread)', () => {
   });
 
   it('never leaves a write hanging when the thread cannot start: each write rejects, and the next one tries again', async () => {
-    const worker = new SettlementWorker(dir); // a directory, not a database file: the thread dies at start
-    await expect(worker.write([settlement(55, 'a')])).rejects.toThrow('settlement writer thread failed: SQLITE_CANTOPEN');
-    await expect(worker.write([settlement(55, 'b')])).rejects.toThrow('SQLITE_CANTOPEN');
+    const worker = new WriterThread(dir); // a directory, not a database file: the thread dies at start
+    await expect(settle(worker, [settlement(55, 'a')])).rejects.toThrow('metering writer thread failed: SQLITE_CANTOPEN');
+    await expect(worker.send({ now: 1_800_000_000, reserves: [1, 10], settlements: [] })).rejects.toThrow('SQLITE_CANTOPEN');
     await worker.close();
   });
 
-  it('rejects with the driver error and leaves nothing half-written when the transaction fails', async () => {
+  it('reports a failed settlement transaction with the driver error and leaves nothing of it written, while the reserves beside it stand', async () => {
     const db = new Database(file);
     db.exec('DROP TABLE usage_daily'); // the rollup step fails after the records were inserted
     db.close();
-    const worker = new SettlementWorker(file);
-    await expect(worker.write([settlement(55, 'a')])).rejects.toThrow(/usage_daily/);
+    const worker = new WriterThread(file);
+    const reply = await worker.send({ now: 1_800_000_000, reserves: [1, 300], settlements: [settlement(55, 'a')] });
     await worker.close();
+    expect(reply).toEqual({ id: 1, granted: [1], settleError: expect.stringMatching(/usage_daily/) });
 
     const check = new Database(file, { readonly: true });
     expect(check.prepare('SELECT COUNT(*) AS n FROM usage_records').get()).toEqual({ n: 0 });
-    expect(check.prepare('SELECT remain_quota FROM tokens WHERE id = 1').get()).toEqual({ remain_quota: 800 });
+    expect(check.prepare('SELECT remain_quota, used_quota, accessed_time FROM tokens WHERE id = 1').get()).toEqual({
+      remain_quota: 500,
+      used_quota: 500,
+      accessed_time: 1_800_000_000,
+    });
+    check.close();
+  });
+
+  it('grants reserves in order, each only while the quota still covers it, in one transaction', async () => {
+    const worker = new WriterThread(file);
+    // 800 left: 500 fits, the next 500 does not (300 left), 300 fits, then nothing is left
+    const reply = await worker.send({ now: 1_800_000_000, reserves: [1, 500, 1, 500, 1, 300, 1, 1], settlements: [] });
+    await worker.close();
+    expect(reply).toEqual({ id: 1, granted: [1, 0, 1, 0] });
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare('SELECT remain_quota, used_quota FROM tokens WHERE id = 1').get()).toEqual({ remain_quota: 0, used_quota: 1000 });
+    check.close();
+  });
+
+  it('refuses every reserve of a round trip whose transaction fails, and reserves nothing of it', async () => {
+    const db = new Database(file);
+    db.exec('CREATE TRIGGER no_big BEFORE UPDATE ON tokens WHEN NEW.used_quota > 600 BEGIN SELECT RAISE(ABORT, \'quota trigger\'); END');
+    db.close();
+    const worker = new WriterThread(file);
+    const reply = await worker.send({ now: 1_800_000_000, reserves: [1, 100, 1, 400], settlements: [] });
+    await worker.close();
+    expect(reply).toEqual({ id: 1, reserveError: expect.stringMatching(/quota trigger/) });
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare('SELECT remain_quota, used_quota FROM tokens WHERE id = 1').get()).toEqual({ remain_quota: 800, used_quota: 200 });
     check.close();
   });
 });
