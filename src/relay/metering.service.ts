@@ -8,7 +8,9 @@ import { sqliteLockOf, SqliteTransactionLock } from '../database/sqlite-transact
 import { unixNow } from '../common/unix-time';
 import type { UsageRecordInput } from '../usages/usage-batch';
 import { RESERVE_SQL, Reservation, Settlement, writeSettlements } from './settlement-batch';
+import { createConnection } from 'mysql2';
 import { MeteringWriter } from './metering-writer';
+import { MultiStatementConnection, MysqlReserveBatcher } from './mysql-reserves';
 import { WriterThread } from './writer-thread';
 
 export type { Reservation } from './settlement-batch';
@@ -55,6 +57,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   private readonly sqlite?: { runner: SqliteRunner; lock: SqliteTransactionLock };
   private readonly writer?: MeteringWriter;
   private readonly pool?: MysqlPool;
+  private readonly mysqlReserves?: MysqlReserveBatcher;
   private queue: Settlement[] = [];
   private flushing: Promise<void> | undefined;
 
@@ -62,6 +65,12 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     const driver = dataSource.driver as unknown as { pool?: MysqlPool; databaseConnection?: Database };
     if (dataSource.driver.options.type === 'mysql') {
       this.pool = driver.pool;
+      const { url } = dataSource.driver.options as { url?: string };
+      if (url) {
+        this.mysqlReserves = new MysqlReserveBatcher(
+          () => createConnection({ uri: url, multipleStatements: true, timezone: 'Z', charset: 'utf8mb4_unicode_ci' }) as unknown as MultiStatementConnection,
+        );
+      }
     } else {
       const lock = sqliteLockOf(dataSource);
       if (!lock || !driver.databaseConnection) throw new Error('SQLite metering needs the SqliteTransactionLock installed on the data source');
@@ -93,6 +102,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       if (lock.idle) return granted(runner.execNow(RESERVE_SQL, params).affected);
       return lock.runExclusive(() => granted(runner.execNow(RESERVE_SQL, params).affected));
     }
+    if (this.mysqlReserves) return this.mysqlReserves.reserve(tokenId, amount);
     // A server-side prepared statement (binary protocol): no SQL text to escape here or to parse there.
     return new Promise((resolve, reject) =>
       this.pool!.execute(RESERVE_SQL, params, (error, result) => (error ? reject(error) : resolve(granted(Number((result as { affectedRows?: number }).affectedRows ?? 0))))),
@@ -126,6 +136,8 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   async onApplicationShutdown(): Promise<void> {
     await this.drain();
     await this.writer?.close();
+    await this.mysqlReserves?.drain();
+    await this.mysqlReserves?.close();
   }
 
   private async flushLoop(): Promise<void> {
