@@ -37,12 +37,33 @@ describe('MysqlReserveBatcher (MySQL reserves, one round trip per batch)', () =>
     ]);
   });
 
+  it('sends a lone reserve as its conditional UPDATE alone, in autocommit, and grants it by the affected rows', async () => {
+    const connection = new FakeConnection((sql, n) => ({ affectedRows: n === 1 ? 1 : 0 }));
+    const batcher = new MysqlReserveBatcher(() => connection);
+    await expect(batcher.reserve(7, 100)).resolves.toEqual({ tokenId: 7, unlimited: false, reserved: 100 });
+    await expect(batcher.reserve(7, 900)).resolves.toBeUndefined();
+    expect(connection.texts).toEqual([
+      expect.stringMatching(/^UPDATE tokens SET remain_quota = remain_quota - 100, used_quota = used_quota \+ 100, accessed_time = \d+ WHERE id = 7 AND remain_quota >= 100$/),
+      expect.stringMatching(/^UPDATE tokens .* WHERE id = 7 AND remain_quota >= 900$/),
+    ]);
+  });
+
   it('retries a batch the server rolled back for a deadlock, after ending the transaction', async () => {
     const deadlock = Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
-    const connection = new FakeConnection((sql, n) => (sql === 'ROLLBACK' ? [] : n === 1 ? deadlock : results(1)));
+    const connection = new FakeConnection((sql, n) => (sql === 'ROLLBACK' ? [] : n === 1 ? deadlock : results(1, 1)));
+    const batcher = new MysqlReserveBatcher(() => connection);
+    const granted = await Promise.all([batcher.reserve(1, 10), batcher.reserve(2, 10)]);
+    expect(granted).toEqual([{ tokenId: 1, unlimited: false, reserved: 10 }, { tokenId: 2, unlimited: false, reserved: 10 }]);
+    expect(connection.texts.map((t) => (t.startsWith('START') ? 'batch' : t))).toEqual(['batch', 'ROLLBACK', 'batch']);
+  });
+
+  it('retries a lone reserve refused for a lock wait timeout, with no transaction to end', async () => {
+    const timeout = Object.assign(new Error('Lock wait timeout exceeded'), { errno: 1205 });
+    const connection = new FakeConnection((sql, n) => (n === 1 ? timeout : { affectedRows: 1 }));
     const batcher = new MysqlReserveBatcher(() => connection);
     await expect(batcher.reserve(1, 10)).resolves.toEqual({ tokenId: 1, unlimited: false, reserved: 10 });
-    expect(connection.texts.map((t) => (t.startsWith('START') ? 'batch' : t))).toEqual(['batch', 'ROLLBACK', 'batch']);
+    expect(connection.texts).toHaveLength(2);
+    expect(connection.texts.every((t) => t.startsWith('UPDATE tokens'))).toBe(true);
   });
 
   it('rejects every reserve of a batch that fails otherwise, and rolls its transaction back', async () => {
