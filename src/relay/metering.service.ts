@@ -10,7 +10,9 @@ import type { UsageRecordInput } from '../usages/usage-batch';
 import { RESERVE_SQL, Reservation, Settlement, writeSettlements } from './settlement-batch';
 import { createConnection } from 'mysql2';
 import { MeteringWriter } from './metering-writer';
-import { MultiStatementConnection, MysqlReserveBatcher } from './mysql-reserves';
+import { MysqlReserveBatcher } from './mysql-reserves';
+import { settlementText } from './mysql-settlement-text';
+import { isLockConflict, MultiStatementConnection, MysqlTextConnection } from './mysql-text-connection';
 import { WriterThread } from './writer-thread';
 
 export type { Reservation } from './settlement-batch';
@@ -48,8 +50,10 @@ const MAX_ATTEMPTS = 4;
  * time per request) and never meets the writer's file lock. `sqlite::memory:` exists only on the
  * main connection: there the reserve runs straight on better-sqlite3 (prepared, synchronous)
  * under the {@link SqliteTransactionLock}, so it never lands inside another request's TypeORM
- * transaction, and batches are written in-process. MySQL uses the driver's mysql2 pool directly
- * and retries a batch on deadlock.
+ * transaction, and batches are written in-process. On MySQL the reserves go batched on a connection
+ * of their own ({@link MysqlReserveBatcher}), and a settlement batch goes as one multi-statement
+ * text on another ({@link settlementText}; statement by statement on the pool when it must read),
+ * retried on deadlock.
  */
 @Injectable()
 export class MeteringService implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -58,6 +62,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
   private readonly writer?: MeteringWriter;
   private readonly pool?: MysqlPool;
   private readonly mysqlReserves?: MysqlReserveBatcher;
+  private readonly mysqlSettlements?: MysqlTextConnection;
   private queue: Settlement[] = [];
   private flushing: Promise<void> | undefined;
 
@@ -67,9 +72,11 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       this.pool = driver.pool;
       const { url } = dataSource.driver.options as { url?: string };
       if (url) {
-        this.mysqlReserves = new MysqlReserveBatcher(
-          () => createConnection({ uri: url, multipleStatements: true, timezone: 'Z', charset: 'utf8mb4_unicode_ci' }) as unknown as MultiStatementConnection,
+        const connect = () => createConnection({ uri: url, multipleStatements: true, timezone: 'Z', charset: 'utf8mb4_unicode_ci' }) as unknown as MultiStatementConnection;
+        this.mysqlReserves = new MysqlReserveBatcher(new MysqlTextConnection(connect), (error, voided) =>
+          this.logger.error(`a reserve transaction's COMMIT failed after ${voided} reservation(s) were granted; their settlements charge in full: ${error.message}`),
         );
+        this.mysqlSettlements = new MysqlTextConnection(connect);
       }
     } else {
       const lock = sqliteLockOf(dataSource);
@@ -138,6 +145,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     await this.writer?.close();
     await this.mysqlReserves?.drain();
     await this.mysqlReserves?.close();
+    await this.mysqlSettlements?.close();
   }
 
   private async flushLoop(): Promise<void> {
@@ -167,19 +175,39 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       await lock.hold(() => writeSettlements(runner, batch));
       return;
     }
-    for (let attempt = 1; ; attempt++) {
+    // the reservations must be committed (or voided) before the batch reads them
+    await this.mysqlReserves?.settled();
+    const text = this.mysqlSettlements && (await settlementText(batch));
+    if (text) {
+      const connection = this.mysqlSettlements!;
+      return retryOnLockConflict(() =>
+        connection.query(text).then(
+          () => undefined,
+          // a failed statement stops the text there, inside the transaction: end it
+          (error) => connection.query('ROLLBACK').then(() => Promise.reject(error), () => Promise.reject(error)),
+        ),
+      );
+    }
+    return retryOnLockConflict(async () => {
       const connection = await new Promise<Mysql2Queryable & { release(): void }>((resolve, reject) =>
         this.pool!.getConnection((error, conn) => (error ? reject(error) : resolve(conn))),
       );
       try {
         await writeSettlements(mysqlRunner(connection), batch);
-        return;
-      } catch (error) {
-        const errno = (error as { errno?: number }).errno;
-        if (attempt >= MAX_ATTEMPTS || (errno !== 1213 && errno !== 1205)) throw error;
       } finally {
         connection.release();
       }
+    });
+  }
+}
+
+/** Runs `write` again on MySQL deadlock or lock wait timeout, {@link MAX_ATTEMPTS} times at most. @throws its last error */
+async function retryOnLockConflict(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isLockConflict(error)) throw error;
     }
   }
 }

@@ -2,7 +2,10 @@ import type { SqlRunner, SqliteRunner } from '../database/sql-runner';
 import { unixNow } from '../common/unix-time';
 import { recordUsageBatch, UsageRecordInput } from '../usages/usage-batch';
 
-/** What a request reserved before its upstream call (quota units; 0 for unlimited tokens). */
+/**
+ * What a request reserved before its upstream call (quota units; 0 for unlimited tokens). On MySQL
+ * `reserved` drops to 0 should the reserve's COMMIT fail after the grant (see `mysql-reserves.ts`).
+ */
 export interface Reservation {
   tokenId: number;
   unlimited: boolean;

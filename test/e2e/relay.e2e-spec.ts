@@ -70,6 +70,8 @@ describe.each(testDatabases())('Relay through the openai client on %s', (_label,
     // SQLite's NUMERIC affinity hands decimals back as numbers; MariaDB keeps the exact 10 places.
     if (_label === 'mariadb') expect(String(records[0].costUsd)).toBe('0.0001100000');
     expect(records[0].latencyMs).toBeGreaterThanOrEqual(0);
+    // written and read back as UTC on every database (MySQL's settlement text formats dates itself)
+    expect(Math.abs(new Date(records[0].createdAt).getTime() - Date.now())).toBeLessThan(60_000);
   });
 
   it('chat completion (stream): chunks arrive through the client, include_usage is requested upstream, the usage event settles the charge', async () => {

@@ -1,0 +1,66 @@
+/** A MySQL error as mysql2 reports it: `errno` from the server, `fatal` when the connection is gone. */
+export type MysqlError = Error & { errno?: number; fatal?: boolean };
+
+/** What this needs of a mysql2 connection (callback API) opened with `multipleStatements: true`. */
+export interface MultiStatementConnection {
+  /** Runs `sql`; the returned query emits `result` once per statement's result, as each arrives. */
+  query(sql: string, callback: (error: MysqlError | null, results: unknown) => void): { on(event: 'result', listener: (result: unknown) => void): unknown };
+  on(event: 'error', listener: (error: Error) => void): void;
+  end(callback?: (error?: Error) => void): void;
+  destroy(): void;
+}
+
+/** Deadlock (1213) or lock wait timeout (1205): the server rolled the statement back; try again. */
+export const isLockConflict = (error: unknown): boolean => {
+  const errno = (error as { errno?: number }).errno;
+  return errno === 1213 || errno === 1205;
+};
+
+/**
+ * One mysql2 connection for multi-statement texts (issue 4's metering), opened on first use and
+ * replaced after a fatal error. Texts run one after another, in call order.
+ */
+export class MysqlTextConnection {
+  private connection: MultiStatementConnection | undefined;
+
+  /** @param connect opens a mysql2 connection with `multipleStatements: true` (called again after a fatal error) */
+  constructor(private readonly connect: () => MultiStatementConnection) {}
+
+  /**
+   * Runs `sql` (one or more statements separated by `;`).
+   * @param onResult called with each statement's result as it arrives, before the text has finished
+   * @returns the results of the whole text (an array when it holds several statements)
+   * @throws the driver's error for the first statement that failed (the later ones did not run)
+   */
+  query(sql: string, onResult?: (result: unknown, index: number) => void): Promise<unknown> {
+    if (!this.connection) {
+      const connection = this.connect();
+      // a dead connection is replaced on the next query; the error itself reaches that query's callback
+      connection.on('error', () => {
+        if (this.connection === connection) this.connection = undefined;
+      });
+      this.connection = connection;
+    }
+    const connection = this.connection;
+    return new Promise((resolve, reject) => {
+      const query = connection.query(sql, (error, results) => {
+        if (error?.fatal && this.connection === connection) {
+          this.connection = undefined;
+          connection.destroy();
+        }
+        return error ? reject(error) : resolve(results);
+      });
+      if (onResult) {
+        let index = 0;
+        query.on('result', (result) => onResult(result, index++));
+      }
+    });
+  }
+
+  /** Closes the connection (once nothing more is to run on it). */
+  close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    return new Promise((resolve) => (connection ? connection.end(() => resolve()) : resolve()));
+  }
+}
