@@ -1,5 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
+import { sqliteLockOf } from '../../src/database/sqlite-transaction-lock';
+import { MeteringService } from '../../src/relay/metering.service';
 import { addKey, createToken, tokenRow, usageRecords } from '../support/relay.builder';
 import { StubUpstream } from '../support/stub-upstream';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -46,6 +49,29 @@ describe.each(testDatabases({ withMemory: true }))('Relay metering under concurr
       }),
     );
   }
+
+  (_label === 'mariadb' ? it.skip : it)('SQLite: a reserve runs at once on the main connection when nothing holds its lock, and waits for the holder otherwise', async () => {
+    const metering = t.app.get(MeteringService);
+    const lock = sqliteLockOf(t.app.get(DataSource))!;
+    const token = await createToken(t.app, { userId, remainQuota: 1000 });
+    await metering.drain();
+    expect(metering.reserve(token.id, false, 100)).toEqual({ tokenId: token.id, unlimited: false, reserved: 100 }); // no promise: already written
+    expect((await tokenRow(t.app, token.id)).remainQuota).toBe(900);
+
+    let release!: () => void;
+    const held = lock.hold(() => new Promise<void>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = metering.reserve(token.id, false, 100);
+    expect(waiting).toBeInstanceOf(Promise);
+    let answered = false;
+    void (waiting as Promise<unknown>).then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(false);
+    release();
+    await held;
+    await expect(waiting).resolves.toEqual({ tokenId: token.id, unlimited: false, reserved: 100 });
+    expect((await tokenRow(t.app, token.id)).remainQuota).toBe(800);
+  });
 
   it('200 concurrent requests on a quota that covers 50: never below zero, never more charged than was there, books balance', async () => {
     const initial = 50 * PER_REQUEST;
