@@ -3,7 +3,7 @@ export type MysqlError = Error & { errno?: number; fatal?: boolean };
 
 /** What this needs of a mysql2 connection (callback API) opened with `multipleStatements: true`. */
 export interface MultiStatementConnection {
-  /** Runs `sql`; the returned query emits `result` once per statement's result, as each arrives. */
+  /** Runs `sql`; the returned query emits `result` for each write's OK packet (each row of a SELECT), as it arrives. */
   query(sql: string, callback: (error: MysqlError | null, results: unknown) => void): { on(event: 'result', listener: (result: unknown) => void): unknown };
   on(event: 'error', listener: (error: Error) => void): void;
   end(callback?: (error?: Error) => void): void;
@@ -29,6 +29,7 @@ export class MysqlTextConnection {
   /**
    * Runs `sql` (one or more statements separated by `;`).
    * @param onResult called with each statement's result as it arrives, before the text has finished
+   *   (one call per statement for writes; mysql2 would call it once per row of a SELECT)
    * @returns the results of the whole text (an array when it holds several statements)
    * @throws the driver's error for the first statement that failed (the later ones did not run)
    */
