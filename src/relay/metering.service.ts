@@ -54,10 +54,10 @@ const MAX_ATTEMPTS = 4;
  * the thread and back (interleaved A/B at concurrency 1: added p50 0.12-0.23 ms lower).
  * `sqlite::memory:` exists only on the main connection: there every reserve runs on it, under the
  * lock, so it never lands inside another request's TypeORM transaction, and batches are written
- * in-process. On MySQL the reserves go batched on a connection
- * of their own ({@link MysqlReserveBatcher}), and a settlement batch goes as one multi-statement
- * text on another ({@link settlementText}; statement by statement on the pool when it must read),
- * retried on deadlock.
+ * in-process. On MySQL the reserves go batched on a connection of their own
+ * ({@link MysqlReserveBatcher}), and a settlement batch goes as one multi-statement text on another
+ * ({@link settlementText}; statement by statement on the pool when it must read), retried on
+ * deadlock.
  */
 @Injectable()
 export class MeteringService implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -184,13 +184,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
     const text = this.mysqlSettlements && (await settlementText(batch));
     if (text) {
       const connection = this.mysqlSettlements!;
-      return retryOnLockConflict(() =>
-        connection.query(text).then(
-          () => undefined,
-          // a failed statement stops the text there, inside the transaction: end it
-          (error) => connection.query('ROLLBACK').then(() => Promise.reject(error), () => Promise.reject(error)),
-        ),
-      );
+      return retryOnLockConflict(async () => void (await connection.transaction(text)));
     }
     return retryOnLockConflict(async () => {
       const connection = await new Promise<Mysql2Queryable & { release(): void }>((resolve, reject) =>

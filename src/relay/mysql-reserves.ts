@@ -101,7 +101,7 @@ export class MysqlReserveBatcher {
       let granted: Reservation[] | undefined;
       const affected: number[] = [];
       const text = this.connection
-        .query(sql, (result, index) => {
+        .transaction(sql, (result, index) => {
           if (index === 0 || index > batch.length) return; // START TRANSACTION, COMMIT
           affected.push(Number((result as { affectedRows?: number }).affectedRows ?? 0));
           if (affected.length === batch.length) granted = answer(batch, affected);
@@ -116,8 +116,6 @@ export class MysqlReserveBatcher {
         await text;
         return;
       } catch (error) {
-        // a failed statement stops the text there, inside the transaction: end it
-        await this.connection.query('ROLLBACK').catch(() => undefined);
         if (granted) {
           if (granted.length > 0) this.onLostCommit(error as Error, granted.length);
           return;

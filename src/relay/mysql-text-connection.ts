@@ -58,6 +58,24 @@ export class MysqlTextConnection {
     });
   }
 
+  /**
+   * Runs `sql`, a text that opens and commits its own transaction (`START TRANSACTION; …; COMMIT`).
+   * A failed statement stops the text there, inside the transaction: it is then ended with a
+   * ROLLBACK (on a dead connection the server has already rolled it back) before the error is thrown.
+   * @param onResult as for {@link query}
+   * @returns the results of the whole text
+   * @throws the driver's error for the statement that failed (nothing of the text is committed,
+   *   unless it was the COMMIT's answer that was lost)
+   */
+  async transaction(sql: string, onResult?: (result: unknown, index: number) => void): Promise<unknown> {
+    try {
+      return await this.query(sql, onResult);
+    } catch (error) {
+      await this.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** Closes the connection (once nothing more is to run on it). */
   close(): Promise<void> {
     const connection = this.connection;
