@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
 import { sqliteLockOf } from '../../src/database/sqlite-transaction-lock';
-import { MeteringService } from '../../src/relay/metering.service';
+import { MeteringService, Reservation } from '../../src/relay/metering.service';
 import { addKey, createToken, tokenRow, usageRecords } from '../support/relay.builder';
 import { StubUpstream } from '../support/stub-upstream';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -33,6 +33,24 @@ describe.each(testDatabases({ withMemory: true }))('Relay metering under concurr
     await agent.close();
     await t?.close();
     await stub?.close();
+  });
+
+  /** The usage record of a settlement made by hand (the relay's fields, nothing counted). */
+  const usageRecord = (owner: number, tokenId: number, requestId: string) => ({
+    userId: owner,
+    tokenId,
+    keyId: null,
+    model: 'gpt-3.5-turbo',
+    promptTokens: 0,
+    completionTokens: 0,
+    totalTokens: 0,
+    costUsd: '0',
+    statusCode: 200,
+    isStream: false,
+    latencyMs: 1,
+    ip: '127.0.0.1',
+    requestId,
+    createdAt: new Date(),
   });
 
   async function fire(key: string, n: number, body: object = CHAT): Promise<number[]> {
@@ -71,6 +89,27 @@ describe.each(testDatabases({ withMemory: true }))('Relay metering under concurr
     await held;
     await expect(waiting).resolves.toEqual({ tokenId: token.id, unlimited: false, reserved: 100 });
     expect((await tokenRow(t.app, token.id)).remainQuota).toBe(800);
+    metering.settle({ tokenId: token.id, unlimited: false, reserved: 100 }, 100, usageRecord(userId, token.id, 'held-1'));
+    metering.settle((await waiting)!, 100, usageRecord(userId, token.id, 'held-2'));
+    await metering.drain();
+  });
+
+  (_label === 'sqlite' ? it : it.skip)('SQLite file: with another reservation open, a reserve goes to the writer thread even when the lock is free', async () => {
+    const metering = t.app.get(MeteringService);
+    const lock = sqliteLockOf(t.app.get(DataSource))!;
+    const token = await createToken(t.app, { userId, remainQuota: 1000 });
+    await metering.drain();
+    const open = metering.reserve(token.id, false, 100) as Reservation;
+    expect(open).toEqual({ tokenId: token.id, unlimited: false, reserved: 100 });
+    expect(lock.idle).toBe(true);
+    const second = metering.reserve(token.id, false, 100);
+    expect(second).toBeInstanceOf(Promise); // the writer thread's answer
+    await expect(second).resolves.toEqual({ tokenId: token.id, unlimited: false, reserved: 100 });
+    metering.settle(open, 100, usageRecord(userId, token.id, 'open-1'));
+    metering.settle((await second)!, 100, usageRecord(userId, token.id, 'open-2'));
+    await metering.drain();
+    expect(metering.reserve(token.id, false, 100)).toEqual({ tokenId: token.id, unlimited: false, reserved: 100 }); // none open again: at once
+    expect((await tokenRow(t.app, token.id)).remainQuota).toBe(700);
   });
 
   it('200 concurrent requests on a quota that covers 50: never below zero, never more charged than was there, books balance', async () => {
