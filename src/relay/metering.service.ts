@@ -81,7 +81,7 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
       const { url } = dataSource.driver.options as { url?: string };
       if (url) {
         const connect = () => createConnection({ uri: url, multipleStatements: true, timezone: 'Z', charset: 'utf8mb4_unicode_ci' }) as unknown as MultiStatementConnection;
-        this.mysqlReserves = new MysqlReserveBatcher(new MysqlTextConnection(connect), (error, voided) =>
+        this.mysqlReserves = new MysqlReserveBatcher(new MysqlTextConnection(connect, { autocommit: false }), (error, voided) =>
           this.logger.error(`a reserve transaction's COMMIT failed after ${voided} reservation(s) were granted; their settlements charge in full: ${error.message}`),
         );
         this.mysqlSettlements = new MysqlTextConnection(connect);

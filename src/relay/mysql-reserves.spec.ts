@@ -105,6 +105,39 @@ describe('MysqlReserveBatcher (MySQL reserves, one round trip per batch)', () =>
     expect(connection.texts.at(-1)).toBe('ROLLBACK');
   });
 
+  it('with autocommit off, leaves START TRANSACTION out (the session is set first on each connection) and grants by the UPDATE results', async () => {
+    const connection = new FakeConnection((sql) => (sql.startsWith('SET') ? [{ affectedRows: 0 }] : [{ affectedRows: 1 }, { affectedRows: 0 }, { affectedRows: 0 }]));
+    const batcher = new MysqlReserveBatcher(new MysqlTextConnection(() => connection, { autocommit: false }));
+    const granted = await Promise.all([batcher.reserve(7, 100), batcher.reserve(7, 500)]);
+    expect(granted).toEqual([{ tokenId: 7, unlimited: false, reserved: 100 }, undefined]);
+    expect(connection.texts[0]).toBe('SET autocommit = 0');
+    const statements = connection.texts[1].split(';');
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(/^UPDATE tokens SET .* WHERE id = 7 AND remain_quota >= 100$/);
+    expect(statements[1]).toMatch(/WHERE id = 7 AND remain_quota >= 500$/);
+    expect(statements[2]).toBe('COMMIT');
+  });
+
+  it('drops a connection on which SET autocommit = 0 failed, so no text runs there with autocommit on', async () => {
+    const connections: FakeConnection[] = [];
+    const open = () => {
+      const first = connections.length === 0;
+      const connection = new FakeConnection((sql) =>
+        first ? Object.assign(new Error('Access denied'), { errno: 1227 }) : sql.startsWith('SET') ? [{ affectedRows: 0 }] : [{ affectedRows: 1 }, { affectedRows: 0 }],
+      );
+      connection.destroy = () => void (destroyed = connection);
+      connections.push(connection);
+      return connection;
+    };
+    let destroyed: FakeConnection | undefined;
+    const text = new MysqlTextConnection(open, { autocommit: false });
+    const batcher = new MysqlReserveBatcher(text);
+    await expect(batcher.reserve(1, 10)).rejects.toThrow(); // queued behind the failed SET on the dropped connection
+    expect(destroyed).toBe(connections[0]);
+    await expect(batcher.reserve(1, 10)).resolves.toEqual({ tokenId: 1, unlimited: false, reserved: 10 });
+    expect(connections[1].texts[0]).toBe('SET autocommit = 0');
+  });
+
   it('refuses a token id or amount that is not an integer before anything reaches the SQL text', async () => {
     const connection = new FakeConnection(() => results(1));
     const batcher = batcherOn(connection);

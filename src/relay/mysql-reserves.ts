@@ -18,7 +18,9 @@ const MAX_ATTEMPTS = 4;
  * The MySQL reserves of issue 4, batched: the reserves that arrive while a text is under way (and
  * those of one event-loop turn) go to the server together, on a connection of their own, as one
  * multi-statement text `START TRANSACTION; UPDATE …; UPDATE …; COMMIT` — one atomic conditional
- * UPDATE per reserve, in arrival order, and one network write and one durable commit for all.
+ * UPDATE per reserve, in arrival order, and one network write and one durable commit for all. On a
+ * connection whose session has autocommit off ({@link MysqlTextConnection.autocommit}), the text
+ * leaves out `START TRANSACTION`: the first UPDATE opens the transaction.
  *
  * The reserves are answered as soon as the last UPDATE's result arrives, while the COMMIT is still
  * on its way to disk: the token rows stay locked by the transaction until then, so no other
@@ -96,13 +98,16 @@ export class MysqlReserveBatcher {
       ({ tokenId, amount }) =>
         `UPDATE tokens SET remain_quota = remain_quota - ${amount}, used_quota = used_quota + ${amount}, accessed_time = ${now} WHERE id = ${tokenId} AND remain_quota >= ${amount}`,
     );
-    const sql = `START TRANSACTION;${updates.join(';')};COMMIT`;
+    // With autocommit off the first UPDATE opens the transaction: one statement and one result fewer
+    // before the grants (MariaDB, raw loop: the last UPDATE's result 0.04-0.09 ms sooner at p50).
+    const opening = this.connection.autocommit ? 1 : 0;
+    const sql = `${opening ? 'START TRANSACTION;' : ''}${updates.join(';')};COMMIT`;
     for (let attempt = 1; ; attempt++) {
       let granted: Reservation[] | undefined;
       const affected: number[] = [];
       const text = this.connection
         .transaction(sql, (result, index) => {
-          if (index === 0 || index > batch.length) return; // START TRANSACTION, COMMIT
+          if (index < opening || index >= opening + batch.length) return; // START TRANSACTION, COMMIT
           affected.push(Number((result as { affectedRows?: number }).affectedRows ?? 0));
           if (affected.length === batch.length) granted = answer(batch, affected);
         })

@@ -22,9 +22,20 @@ export const isLockConflict = (error: unknown): boolean => {
  */
 export class MysqlTextConnection {
   private connection: MultiStatementConnection | undefined;
+  /** False when every session of this connection runs with `autocommit = 0` (see the constructor). */
+  readonly autocommit: boolean;
 
-  /** @param connect opens a mysql2 connection with `multipleStatements: true` (called again after a fatal error) */
-  constructor(private readonly connect: () => MultiStatementConnection) {}
+  /**
+   * @param connect opens a mysql2 connection with `multipleStatements: true` (called again after a fatal error)
+   * @param options `autocommit: false` sends `SET autocommit = 0` ahead of anything else on each
+   *   connection opened (a connection on which it fails is dropped, so no text runs in the wrong mode)
+   */
+  constructor(
+    private readonly connect: () => MultiStatementConnection,
+    options: { autocommit?: boolean } = {},
+  ) {
+    this.autocommit = options.autocommit ?? true;
+  }
 
   /**
    * Runs `sql` (one or more statements separated by `;`).
@@ -41,6 +52,14 @@ export class MysqlTextConnection {
         if (this.connection === connection) this.connection = undefined;
       });
       this.connection = connection;
+      if (!this.autocommit) {
+        // queued ahead of the caller's text; should it fail, that text fails on the destroyed connection
+        connection.query('SET autocommit = 0', (error) => {
+          if (!error) return;
+          if (this.connection === connection) this.connection = undefined;
+          connection.destroy();
+        });
+      }
     }
     const connection = this.connection;
     return new Promise((resolve, reject) => {
@@ -59,7 +78,8 @@ export class MysqlTextConnection {
   }
 
   /**
-   * Runs `sql`, a text that opens and commits its own transaction (`START TRANSACTION; …; COMMIT`).
+   * Runs `sql`, a text that opens and commits its own transaction (`START TRANSACTION; …; COMMIT`,
+   * or `…; COMMIT` when the session has autocommit off: its first statement opens the transaction).
    * A failed statement stops the text there, inside the transaction: it is then ended with a
    * ROLLBACK (on a dead connection the server has already rolled it back) before the error is thrown.
    * @param onResult as for {@link query}

@@ -32,16 +32,34 @@ if (!mysql) {
       return { remain: Number(row.remain), used: Number(row.used) };
     }
 
-    it('grants concurrent reserves only as far as the quota goes, committed and seen from another connection once settled() resolves', async () => {
-      await admin.query('INSERT INTO tokens VALUES (1, 250, 0, 0)');
-      const batcher = new MysqlReserveBatcher(new MysqlTextConnection(connect));
-      const answers = await Promise.all([batcher.reserve(1, 100), batcher.reserve(1, 100), batcher.reserve(1, 100)]);
+    it.each([
+      ['START TRANSACTION; …; COMMIT', true, 1],
+      ['autocommit off, …; COMMIT', false, 3],
+    ])('grants concurrent reserves only as far as the quota goes, committed and seen from another connection once settled() resolves (%s)', async (_form, autocommit, id) => {
+      await admin.query('INSERT INTO tokens VALUES (?, 250, 0, 0)', [id]);
+      const batcher = new MysqlReserveBatcher(new MysqlTextConnection(connect, { autocommit }));
+      const answers = await Promise.all([batcher.reserve(id, 100), batcher.reserve(id, 100), batcher.reserve(id, 100)]);
       expect(answers.filter(Boolean)).toHaveLength(2);
       expect(answers[2]).toBeUndefined(); // in arrival order: the third does not fit
       await batcher.settled();
-      expect(await token(1)).toEqual({ remain: 50, used: 200 });
+      expect(await token(id)).toEqual({ remain: 50, used: 200 });
+      // the next text finds no transaction left open: its reserve is committed too
+      await expect(batcher.reserve(id, 50)).resolves.toEqual({ tokenId: id, unlimited: false, reserved: 50 });
+      await batcher.settled();
+      expect(await token(id)).toEqual({ remain: 0, used: 250 });
       await batcher.drain();
       await batcher.close();
+    });
+
+    it('with autocommit off, a reserve text that fails after its first UPDATE leaves nothing of it behind', async () => {
+      await admin.query('INSERT INTO tokens VALUES (4, 100, 0, 0)');
+      const connection = new MysqlTextConnection(connect, { autocommit: false });
+      await expect(
+        connection.transaction('UPDATE tokens SET remain_quota = remain_quota - 10, used_quota = used_quota + 10 WHERE id = 4;UPDATE no_such_table SET x = 1;COMMIT'),
+      ).rejects.toThrow(/no_such_table/);
+      await connection.query('COMMIT'); // would commit the first UPDATE had the failed text left its transaction open
+      expect(await token(4)).toEqual({ remain: 100, used: 0 });
+      await connection.close();
     });
 
     it('replaces a connection the server closed before the next text runs', async () => {
