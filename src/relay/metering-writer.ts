@@ -17,10 +17,10 @@ const MAX_SETTLEMENTS = 256;
  * The relay's writes to a SQLite file, all done by the writer thread ({@link WriterThread}), so the
  * main thread's event loop never runs them and never waits on SQLite's file lock.
  *
- * - Reserves (those MeteringService sends here: while the lock is taken): those of one event-loop
- *   turn go in one message, one transaction there (each still its own conditional UPDATE, issue 4),
- *   sent at once even while earlier messages are in the thread's queue: a reserve waits for the
- *   thread, never for a round trip.
+ * - Reserves (those MeteringService sends here: while the lock is taken or another reservation is
+ *   open): those of one event-loop turn go in one message, one transaction there (each still its
+ *   own conditional UPDATE, issue 4), sent at once even while earlier messages are in the thread's
+ *   queue: a reserve waits for the thread, never for a round trip.
  * - Settlements: gathered for `flushDelayMs`, then sent in messages of up to 256 (one transaction each).
  * - Lock: while any message is in the thread, the main connection's {@link SqliteTransactionLock}
  *   is held, so TypeORM statements on that connection never run beside the writer's transaction.
