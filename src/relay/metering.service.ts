@@ -12,7 +12,7 @@ import { createConnection } from 'mysql2';
 import { MeteringWriter } from './metering-writer';
 import { MysqlReserveBatcher } from './mysql-reserves';
 import { settlementText } from './mysql-settlement-text';
-import { isLockConflict, MultiStatementConnection, MysqlTextConnection } from './mysql-text-connection';
+import { MultiStatementConnection, MysqlTextConnection, retryOnLockConflict } from './mysql-text-connection';
 import { WriterThread } from './writer-thread';
 
 export type { Reservation } from './settlement-batch';
@@ -30,8 +30,6 @@ const MAX_BATCH = 256;
  * write off the next request's path. A crash in that window keeps the reservations charged.
  */
 const FLUSH_DELAY_MS = 5;
-/** Attempts of one batch on MySQL deadlock (1213) or lock wait timeout (1205). */
-const MAX_ATTEMPTS = 4;
 
 /**
  * Quota metering of issue 4, with the fewest writes exactness needs.
@@ -215,16 +213,5 @@ export class MeteringService implements BeforeApplicationShutdown, OnApplication
         connection.release();
       }
     });
-  }
-}
-
-/** Runs `write` again on MySQL deadlock or lock wait timeout, {@link MAX_ATTEMPTS} times at most. @throws its last error */
-async function retryOnLockConflict(write: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isLockConflict(error)) throw error;
-    }
   }
 }

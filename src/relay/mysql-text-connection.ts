@@ -16,6 +16,24 @@ export const isLockConflict = (error: unknown): boolean => {
   return errno === 1213 || errno === 1205;
 };
 
+/** Attempts of one write on deadlock or lock wait timeout. */
+const MAX_LOCK_ATTEMPTS = 4;
+
+/**
+ * Runs `write` again on MySQL deadlock (1213) or lock wait timeout (1205), 4 times at most
+ * (issue 4's reserve and settlement batches; the server rolled the failed attempt back).
+ * @throws the last attempt's error, or at once any other error
+ */
+export async function retryOnLockConflict(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= MAX_LOCK_ATTEMPTS || !isLockConflict(error)) throw error;
+    }
+  }
+}
+
 /**
  * One mysql2 connection for multi-statement texts (issue 4's metering), opened on first use and
  * replaced after a fatal error. Texts run one after another, in call order.
