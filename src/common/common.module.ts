@@ -2,12 +2,16 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../config/env.validation';
 import { resolveMasterKey } from '../config/master-key';
+import { DataSource } from 'typeorm';
+import { ChangeFeed } from './cache/change-feed';
+import { ChangeEventEntity } from './cache/entities/change-event.entity';
 import { InvalidationBus } from './cache/invalidation-bus';
 import { CryptoService } from './crypto/crypto.service';
 
 /**
  * Global providers every domain module uses: {@link CryptoService} built from the master key,
- * and the {@link InvalidationBus} for in-memory caches (Redis pub/sub when `REDIS_URL` is set).
+ * and the {@link InvalidationBus} for in-memory caches (the database change feed, and Redis
+ * pub/sub when `REDIS_URL` is set).
  */
 @Global()
 @Module({
@@ -27,8 +31,12 @@ import { CryptoService } from './crypto/crypto.service';
     },
     {
       provide: InvalidationBus,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<EnvironmentVariables, true>) => new InvalidationBus(config.get('REDIS_URL', { infer: true })),
+      inject: [ConfigService, DataSource],
+      useFactory: (config: ConfigService<EnvironmentVariables, true>, dataSource: DataSource) =>
+        new InvalidationBus({
+          redisUrl: config.get('REDIS_URL', { infer: true }),
+          feed: new ChangeFeed(dataSource.getRepository(ChangeEventEntity)),
+        }),
     },
   ],
   exports: [CryptoService, InvalidationBus],

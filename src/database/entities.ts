@@ -1,3 +1,4 @@
+import { ChangeEventEntity } from '../common/cache/entities/change-event.entity';
 import { KeyEntity } from '../keys/entities/key.entity';
 import { PriceEntity } from '../prices/entities/price.entity';
 import { TokenEntity } from '../tokens/entities/token.entity';
@@ -9,4 +10,4 @@ import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, ChangeEventEntity];

@@ -17,8 +17,8 @@ describe('InvalidationBus', () => {
   const redisUrl = process.env.TEST_REDIS_URL;
   if (!redisUrl) it.todo('delivers it to another instance through Redis pub/sub (set TEST_REDIS_URL)');
   else it('delivers it to another instance through Redis pub/sub, once', async () => {
-    const a = new InvalidationBus(redisUrl);
-    const b = new InvalidationBus(redisUrl);
+    const a = new InvalidationBus({ redisUrl });
+    const b = new InvalidationBus({ redisUrl });
     try {
       const seenByA: Invalidation[] = [];
       const seenByB: Invalidation[] = [];
@@ -31,8 +31,8 @@ describe('InvalidationBus', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(seenByA).toEqual([{ topic: 'key', id: 9 }]); // not echoed back from Redis
     } finally {
-      a.onModuleDestroy();
-      b.onModuleDestroy();
+      await a.onApplicationShutdown();
+      await b.onApplicationShutdown();
     }
   });
 });
