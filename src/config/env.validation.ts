@@ -112,6 +112,23 @@ export class EnvironmentVariables {
   @Min(100)
   RELAY_UPSTREAM_TIMEOUT_MS = 300_000;
 
+  /**
+   * Metering: milliseconds a quota lease lives without renewal (renewed every third of it while the
+   * instance lives). The leases of an instance that died come back to their balances within this.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  METERING_LEASE_TTL_MS = 15_000;
+
+  /** Metering: milliseconds settlements gather before they are written in one transaction (an answered request's record may be lost in a crash within this). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  METERING_SETTLE_MS = 250;
+
   /** Relay: milliseconds an API token stays in the in-memory cache (changes invalidate it at once anyway). */
   @Transform(toInt)
   @IsInt()

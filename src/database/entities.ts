@@ -1,4 +1,5 @@
 import { ChangeEventEntity } from '../common/cache/entities/change-event.entity';
+import { QuotaLeaseEntity } from '../metering/entities/quota-lease.entity';
 import { KeyEntity } from '../keys/entities/key.entity';
 import { PriceEntity } from '../prices/entities/price.entity';
 import { TokenEntity } from '../tokens/entities/token.entity';
@@ -10,4 +11,4 @@ import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, ChangeEventEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, ChangeEventEntity, QuotaLeaseEntity];

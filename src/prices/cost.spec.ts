@@ -21,6 +21,14 @@ describe('cost', () => {
     expect(computeCost(0, 0, gpt35)).toEqual({ costUsd: '0.0000000000', quota: 0 });
   });
 
+  it('bills cached prompt tokens at the cached-input price, or at the input price when none is set', () => {
+    const gpt4o = { model: 'gpt-4o', inputMicro: parsePrice('2.5'), outputMicro: parsePrice('10'), cachedMicro: parsePrice('1.25') };
+    // 1000 prompt (400 cached) + 100 output: 600 x 2.5 + 400 x 1.25 + 100 x 10 = 3000 micro-USD → 1500 quota
+    expect(computeCost(1000, 100, gpt4o, 400)).toEqual({ costUsd: '0.0030000000', quota: 1500 });
+    expect(computeCost(1000, 100, { ...gpt4o, cachedMicro: undefined }, 400)).toEqual(computeCost(1000, 100, gpt4o));
+    expect(computeCost(10, 0, gpt4o, 50)).toEqual(computeCost(10, 0, gpt4o, 10)); // never more cached than prompt
+  });
+
   it('parses and formats prices, refusing more than 6 places or negatives', () => {
     expect(parsePrice('2.5')).toBe(2_500_000n);
     expect(formatPrice(2_500_000n)).toBe('2.5');

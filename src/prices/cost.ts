@@ -6,6 +6,8 @@ export interface ModelPrice {
   model: string;
   inputMicro: bigint;
   outputMicro: bigint;
+  /** Cached input (prompt tokens the provider served from its cache); undefined = the input price. */
+  cachedMicro?: bigint;
 }
 
 /** The charge of one request: USD as a decimal string with 10 places (rounded up), and quota units. */
@@ -43,12 +45,15 @@ function ceilDiv(a: bigint, b: bigint): bigint {
 }
 
 /**
- * Exact cost of a request in integer arithmetic: pico-USD = prompt x input + completion x output;
- * `costUsd` is that in USD with 10 places (rounded up); `quota` = ceil(cost x 500,000) (issue 4).
- * Seed 003: 55 tokens of gpt-3.5-turbo (2 USD / 1M both ways) → `"0.0001100000"`, 55 quota.
+ * Exact cost of a request in integer arithmetic, as OpenAI bills it: pico-USD = (prompt - cached) x
+ * input + cached x cached input + completion x output (reasoning tokens are completion tokens);
+ * `costUsd` is that in USD with 10 places (rounded up); `quota` = ceil(cost x 500,000), seed 000's
+ * 500,000 quota units per USD. Seed 003: 55 tokens of gpt-3.5-turbo (2 USD / 1M both ways) →
+ * `"0.0001100000"`, 55 quota. `cachedTokens` is part of `promptTokens` (capped at it).
  */
-export function computeCost(promptTokens: number, completionTokens: number, price: ModelPrice): Cost {
-  const pico = BigInt(promptTokens) * price.inputMicro + BigInt(completionTokens) * price.outputMicro;
+export function computeCost(promptTokens: number, completionTokens: number, price: ModelPrice, cachedTokens = 0): Cost {
+  const cached = BigInt(Math.min(Math.max(0, cachedTokens), promptTokens));
+  const pico = (BigInt(promptTokens) - cached) * price.inputMicro + cached * (price.cachedMicro ?? price.inputMicro) + BigInt(completionTokens) * price.outputMicro;
   const tenths = ceilDiv(pico, 100n); // 1e-10 USD units
   const whole = tenths / 10_000_000_000n;
   const frac = (tenths % 10_000_000_000n).toString().padStart(10, '0');

@@ -39,17 +39,15 @@ export class PricesService implements OnModuleInit {
   }
 
   /**
-   * The price of `model`: its own row, else the longest priced prefix ending at a `-`
-   * (`gpt-4o-2024-08-06` → `gpt-4o`), else `DEFAULT_MODEL_PRICE`, else undefined (refuse).
+   * The price of `model`: its own row; else, for a dated snapshot (`gpt-4o-2024-11-20`,
+   * `gpt-4-0613`), its base model's row; else `DEFAULT_MODEL_PRICE`; else undefined (refuse).
+   * Never another prefix: `o1-pro` is not `o1`, `gpt-4-32k` is not `gpt-4`.
    */
   priceFor(model: string): ModelPrice | undefined {
     const exact = this.table.get(model);
     if (exact) return exact;
-    for (let i = model.lastIndexOf('-'); i > 0; i = model.lastIndexOf('-', i - 1)) {
-      const hit = this.table.get(model.slice(0, i));
-      if (hit) return hit;
-    }
-    return this.fallback;
+    const base = snapshotBase(model);
+    return (base !== undefined ? this.table.get(base) : undefined) ?? this.fallback;
   }
 
   /** Names of the priced models (in memory). */
@@ -94,6 +92,12 @@ export class PricesService implements OnModuleInit {
       rows.map((r) => [r.model, { model: r.model, inputMicro: parsePrice(normalize(r.inputPerMillion)), outputMicro: parsePrice(normalize(r.outputPerMillion)) }]),
     );
   }
+}
+
+/** The base model of a dated snapshot name (`-YYYY-MM-DD` or `-MMDD` at the end), else undefined. */
+export function snapshotBase(model: string): string | undefined {
+  const match = /^(.+)-(\d{4}-\d{2}-\d{2}|\d{4})$/.exec(model);
+  return match ? match[1] : undefined;
 }
 
 /** `"2.000000"` / `2` from the driver → `"2.000000"` / `"2"` as {@link parsePrice} reads it. */

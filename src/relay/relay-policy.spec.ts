@@ -1,8 +1,9 @@
 import { CodedHttpException } from '../common/http/http-error';
+import { parseAllowIps, PolicyToken, tokenGroups } from '../tokens/token-policy';
 import { assertModelAllowed, assertTokenUsable } from './relay-policy';
-import { parseAllowIps, RelayToken, tokenGroups } from './relay-token';
 
-const base: RelayToken = { id: 1, userId: 2, status: 1, expiredTime: -1, unlimitedQuota: false, groups: ['default'], ownerDeleted: false };
+const owner = { state: 'active' as const, quotaLimited: false, groups: new Set(['default']) };
+const base: PolicyToken = { id: 1, userId: 2, status: 1, expiredTime: -1, unlimitedQuota: false, groups: ['default'], owner };
 
 function refusal(fn: () => void): { status: number; code: string } | undefined {
   try {
@@ -15,12 +16,27 @@ function refusal(fn: () => void): { status: number; code: string } | undefined {
 }
 
 describe('relay policy', () => {
-  it('refuses unknown, owner-deleted, disabled and expired tokens with 401 and distinct codes', () => {
+  it('refuses unknown, owner-deleted or disabled, disabled and expired tokens with 401 and distinct codes', () => {
     expect(refusal(() => assertTokenUsable(null, '1.2.3.4', 100))).toEqual({ status: 401, code: 'invalid_api_key' });
-    expect(refusal(() => assertTokenUsable({ ...base, ownerDeleted: true }, '1.2.3.4', 100))).toEqual({ status: 401, code: 'user_deleted' });
+    expect(refusal(() => assertTokenUsable({ ...base, owner: { ...owner, state: 'deleted' } }, '1.2.3.4', 100))).toEqual({ status: 401, code: 'user_deleted' });
+    expect(refusal(() => assertTokenUsable({ ...base, owner: { ...owner, state: 'disabled' } }, '1.2.3.4', 100))).toEqual({ status: 401, code: 'user_disabled' });
     expect(refusal(() => assertTokenUsable({ ...base, status: 2 }, '1.2.3.4', 100))).toEqual({ status: 401, code: 'token_disabled' });
-    expect(refusal(() => assertTokenUsable({ ...base, expiredTime: 100 }, '1.2.3.4', 100))).toEqual({ status: 401, code: 'token_expired' });
-    expect(refusal(() => assertTokenUsable({ ...base, expiredTime: 101 }, '1.2.3.4', 100))).toBeUndefined();
+    expect(refusal(() => assertTokenUsable({ ...base, expiredTime: 99 }, '1.2.3.4', 100))).toEqual({ status: 401, code: 'token_expired' });
+  });
+
+  it('one expiry rule (seed 002, as new-api): a token still works in its expired_time second', () => {
+    expect(refusal(() => assertTokenUsable({ ...base, expiredTime: 100 }, '1.2.3.4', 100))).toBeUndefined();
+    expect(refusal(() => assertTokenUsable({ ...base, expiredTime: 100 }, '1.2.3.4', 101))).toEqual({ status: 401, code: 'token_expired' });
+  });
+
+  it('a stored status 3 or 4 (imported from new-api) is read from the fields like 1, not as disabled', () => {
+    expect(refusal(() => assertTokenUsable({ ...base, status: 3 }, '1.2.3.4', 100))).toBeUndefined();
+    expect(refusal(() => assertTokenUsable({ ...base, status: 4 }, '1.2.3.4', 100))).toBeUndefined();
+  });
+
+  it("refuses a token in a group its owner may not use with 403; admins' tokens (any group) pass", () => {
+    expect(refusal(() => assertTokenUsable({ ...base, groups: ['vip'] }, '1.2.3.4', 100))).toEqual({ status: 403, code: 'group_not_allowed' });
+    expect(refusal(() => assertTokenUsable({ ...base, groups: ['vip'], owner: { ...owner, groups: undefined } }, '1.2.3.4', 100))).toBeUndefined();
   });
 
   it('allows listed IPs and CIDRs (also IPv4-mapped IPv6) and refuses others with 403', () => {

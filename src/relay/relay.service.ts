@@ -7,11 +7,15 @@ import { describeError } from '../common/http/all-exceptions.filter';
 import { errorBody } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { KeyPool, RoutableKey } from '../keys/key-pool.service';
+import { Chargee, Hold, QuotaLedger } from '../metering/quota-ledger.service';
 import { computeCost, ModelPrice } from '../prices/cost';
 import { PricesService } from '../prices/prices.service';
-import { MeteringService, Reservation } from './metering.service';
+import { extractBearerToken } from '../common/auth/bearer-token';
+import { keyFromPresented } from '../tokens/token-fields';
+import type { PolicyToken } from '../tokens/token-policy';
+import type { UsageRecordInput } from '../usages/usage-batch';
 import { assertModelAllowed, assertTokenUsable, Refusals } from './relay-policy';
-import type { RelayToken } from './relay-token';
+import { completionTokenBound, promptTokenBound } from './request-estimate';
 import { TokenCache } from './token-cache.service';
 import { UsageChunkFilter } from './usage-chunk-filter';
 import { countChatPrompt, countInput } from './token-counter';
@@ -21,14 +25,14 @@ import { CountedUsage, usageOfJson, usageOfStream } from './usage-extract';
 
 /** One relayed request in flight. */
 interface Flight {
-  token: RelayToken;
+  token: PolicyToken;
   operation: RelayOperation;
   model: string;
   body: Record<string, unknown>;
   isStream: boolean;
   price: ModelPrice;
-  promptEstimate: number;
-  reservation: Reservation;
+  /** The quota held for it until it settles. */
+  hold: Hold;
   ip: string;
   requestId: string;
   started: number;
@@ -75,24 +79,22 @@ export interface RelayRequest {
   userId?: number;
 }
 
-/** The API key of a relay request: `Authorization: Bearer sk-...` (or bare), else `x-api-key`. */
-export function extractApiKey(req: Pick<RelayRequest, 'headers'>): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth) {
-    const value = auth.replace(/^bearer\s+/i, '').trim();
-    if (value) return value;
-  }
+/**
+ * The credential of a relay request as presented: `Authorization: Bearer …` (or bare), else
+ * `x-api-key` (Anthropic-style clients). Undefined when neither is given.
+ */
+export function presentedCredential(req: Pick<RelayRequest, 'headers'>): string | undefined {
   const header = req.headers['x-api-key'];
-  const value = (Array.isArray(header) ? header[0] : header)?.trim();
-  return value || undefined;
+  return extractBearerToken(req.headers.authorization) ?? extractBearerToken(Array.isArray(header) ? header[0] : header);
 }
 
 /**
- * The OpenAI-compatible relay of issue 4: authenticates the `sk-` token (cached), applies its
- * policy, reserves an estimate, calls upstream keys in order (retrying the next on network
- * errors, 429 and 5xx, never after bytes reached the client; auto-disabling keys refused with
- * 401 or `insufficient_quota`), streams SSE through as it arrives, and settles the real
- * charge with exactly one usage record per request, failed and aborted ones included.
+ * The OpenAI-compatible relay: authenticates the `sk-` token (cached), applies the token rules,
+ * holds an upper bound of the request's cost on the token's and its owner's quota (QuotaLedger),
+ * calls upstream keys in order (retrying the next on network errors, 429 and 5xx, never after
+ * bytes reached the client; auto-disabling keys refused with 401 or `insufficient_quota`), streams
+ * SSE through as it arrives, and settles the real charge with exactly one usage record per
+ * request, failed and aborted ones included.
  */
 @Injectable()
 export class RelayService {
@@ -104,7 +106,7 @@ export class RelayService {
     private readonly tokens: TokenCache,
     private readonly keys: KeyPool,
     private readonly prices: PricesService,
-    private readonly metering: MeteringService,
+    private readonly ledger: QuotaLedger,
     private readonly upstream: UpstreamClient,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
@@ -116,10 +118,11 @@ export class RelayService {
    * Authenticates and checks the token (no model check).
    * @throws CodedHttpException 401 (missing/unknown/disabled/expired key, owner deleted), 403 (IP).
    */
-  async authenticate(req: RelayRequest): Promise<RelayToken> {
-    const key = extractApiKey(req);
-    if (!key) throw Refusals.missingKey();
-    const token = await this.tokens.lookup(key);
+  async authenticate(req: RelayRequest): Promise<PolicyToken> {
+    const presented = presentedCredential(req);
+    if (!presented) throw Refusals.missingKey();
+    const key = keyFromPresented(presented);
+    const token = key ? await this.tokens.lookup(key) : null;
     assertTokenUsable(token, req.ip, Math.floor(Date.now() / 1000));
     return token;
   }
@@ -141,12 +144,13 @@ export class RelayService {
   async relay(operation: RelayOperation, req: RelayRequest, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const createdAt = new Date();
-    const key = extractApiKey(req);
-    if (!key) throw Refusals.missingKey();
+    const presented = presentedCredential(req);
+    if (!presented) throw Refusals.missingKey();
+    const key = keyFromPresented(presented);
     // The hot path stays synchronous while everything it needs is in memory (cached token and
-    // keys, SQLite reserve): fewer promises per request, which matters at thousands of req/s.
-    const cached = this.tokens.peek(key);
-    const token = cached !== undefined ? cached : await this.tokens.lookup(key);
+    // keys, the quota lease): fewer promises per request, which matters at thousands of req/s.
+    const cached = key ? this.tokens.peek(key) : null;
+    const token = cached !== undefined ? cached : await this.tokens.lookup(key!);
     if (token) req.userId = token.userId;
     const body = req.body as Record<string, unknown> | undefined;
     let admission: Admission;
@@ -168,8 +172,7 @@ export class RelayService {
       body: admitted.body,
       isStream: admitted.isStream,
       price: admitted.price,
-      promptEstimate: admitted.promptEstimate,
-      reservation: admitted.reservation,
+      hold: admitted.hold,
       ip: req.ip,
       requestId: req.id || randomUUID(),
       started,
@@ -198,11 +201,11 @@ export class RelayService {
   }
 
   /**
-   * Every check before the upstream call, then the reservation. Synchronous when the keys are
-   * loaded and the reserve needs no wait; a promise otherwise.
+   * Every check before the upstream call, then the hold. Synchronous when the keys are loaded
+   * and the quota leases cover it; a promise otherwise.
    * @throws CodedHttpException with the refusal's status and code (401/403/400/429/503)
    */
-  private admit(operation: RelayOperation, token: RelayToken | null, req: RelayRequest, body: Record<string, unknown> | undefined): Admission | Promise<Admission> {
+  private admit(operation: RelayOperation, token: PolicyToken | null, req: RelayRequest, body: Record<string, unknown> | undefined): Admission | Promise<Admission> {
     assertTokenUsable(token, req.ip, Math.floor(Date.now() / 1000));
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw Refusals.badRequest('the request body must be a JSON object');
     const model = body.model;
@@ -214,14 +217,17 @@ export class RelayService {
     const price = this.prices.priceFor(model);
     if (!price) throw Refusals.noPrice(model);
     const loaded = this.keys.candidatesNow(token.groups, model);
-    if (loaded) return this.reserveFor(operation, token, body, model, price, loaded);
-    return this.keys.candidates(token.groups, model).then((candidates) => this.reserveFor(operation, token, body, model, price, candidates));
+    if (loaded) return this.holdFor(operation, token, body, model, price, loaded);
+    return this.keys.candidates(token.groups, model).then((candidates) => this.holdFor(operation, token, body, model, price, candidates));
   }
 
-  /** Reserves the request's estimate once keys are known. @throws 503 no key, 429 insufficient quota */
-  private reserveFor(
+  /**
+   * Holds an upper bound of the request's cost (request-estimate.ts: no tokenizer) on the token and
+   * its owner once keys are known. @throws 503 no key, 429 insufficient quota (token or user)
+   */
+  private holdFor(
     operation: RelayOperation,
-    token: RelayToken,
+    token: PolicyToken,
     body: Record<string, unknown>,
     model: string,
     price: ModelPrice,
@@ -229,19 +235,22 @@ export class RelayService {
   ): Admission | Promise<Admission> {
     if (candidates.length === 0) throw Refusals.noKey(model);
     const isStream = operation !== 'embeddings' && body.stream === true;
-    const promptEstimate = operation === 'chat/completions' ? countChatPrompt(body) : countInput(operation === 'completions' ? body.prompt : body.input);
-    const estimate = computeCost(promptEstimate, this.completionEstimate(operation, body), price).quota;
-    const admitted = (reservation: Reservation | undefined): Admission => {
-      if (!reservation) throw Refusals.insufficientQuota(estimate);
-      return { admitted: { token, operation, model, body, isStream, price, promptEstimate, reservation }, candidates };
+    const bound = computeCost(promptTokenBound(operation, body, model), completionTokenBound(operation, body, this.defaultMaxTokens), price).quota;
+    const chargees: Chargee[] = [
+      { subject: { kind: 'token', id: token.id }, limited: !token.unlimitedQuota },
+      { subject: { kind: 'user', id: token.userId }, limited: token.owner.quotaLimited },
+    ];
+    const admitted = (outcome: Hold | { refused: Chargee['subject'] }): Admission => {
+      if ('refused' in outcome) throw Refusals.insufficientQuota(outcome.refused, bound);
+      return { admitted: { token, operation, model, body, isStream, price, hold: outcome }, candidates };
     };
-    const reservation = this.metering.reserve(token.id, token.unlimitedQuota, estimate);
-    return reservation instanceof Promise ? reservation.then(admitted) : admitted(reservation);
+    const held = this.ledger.hold(chargees, bound);
+    return held instanceof Promise ? held.then(admitted) : admitted(held);
   }
 
-  /** Queues the usage record of a refused request of a known token: no tokens, no cost, quota 0. */
+  /** Records a refused request of a known token: no tokens, no cost, quota 0. */
   private recordRefusal(
-    token: RelayToken,
+    token: PolicyToken,
     operation: RelayOperation,
     req: RelayRequest,
     body: Record<string, unknown> | undefined,
@@ -250,29 +259,24 @@ export class RelayService {
     createdAt: Date,
   ): void {
     const model = body && typeof body === 'object' && typeof body.model === 'string' ? body.model : '';
-    this.metering.settle({ tokenId: token.id, unlimited: false, reserved: 0 }, 0, {
-        userId: token.userId,
-        tokenId: token.id,
-        keyId: null,
-        model: model.slice(0, 128),
-        promptTokens: 0,
-        completionTokens: 0,
-        totalTokens: 0,
-        costUsd: '0',
-        statusCode: describeError(error).status,
-        isStream: operation !== 'embeddings' && body?.stream === true,
-        latencyMs: Math.round(performance.now() - started),
-        ip: req.ip.slice(0, 64),
-        requestId: (req.id || randomUUID()).slice(0, 128),
-        createdAt,
-      });
-  }
-
-  private completionEstimate(operation: RelayOperation, body: Record<string, unknown>): number {
-    if (operation === 'embeddings') return 0;
-    const limit = [body.max_completion_tokens, body.max_tokens].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
-    const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
-    return (limit ?? this.defaultMaxTokens) * n;
+    this.ledger.record({
+      userId: token.userId,
+      tokenId: token.id,
+      keyId: null,
+      model: model.slice(0, 128),
+      promptTokens: 0,
+      completionTokens: 0,
+      totalTokens: 0,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      costUsd: '0',
+      statusCode: describeError(error).status,
+      isStream: operation !== 'embeddings' && body?.stream === true,
+      latencyMs: Math.round(performance.now() - started),
+      ip: req.ip.slice(0, 64),
+      requestId: (req.id || randomUUID()).slice(0, 128),
+      createdAt,
+    });
   }
 
   private async attempt(flight: Flight, candidates: RoutableKey[], res: ServerResponse): Promise<void> {
@@ -354,7 +358,7 @@ export class RelayService {
       // one write instead of a corked writev of two buffers.
       sendRaw(res, exchange.statusCode, String(exchange.responseHeaders['content-type'] ?? 'application/json'), raw.toString('latin1'), raw.length);
     }
-    this.settle(flight, usageOfJson(parsed, flight.promptEstimate), exchange.statusCode);
+    this.settle(flight, usageOfJson(parsed, () => this.countPrompt(flight)), exchange.statusCode);
   }
 
   /** Passes an SSE answer through chunk by chunk (upstream paused while the client's socket is full). */
@@ -379,22 +383,23 @@ export class RelayService {
       broken = !flight.clientGone;
     }
     res.off('drain', resume);
-    const usage = chunks.length ? usageOfStream(Buffer.concat(chunks).toString('utf8'), flight.promptEstimate) : undefined;
+    const usage = chunks.length ? usageOfStream(Buffer.concat(chunks).toString('utf8'), () => this.countPrompt(flight)) : undefined;
     if (!flight.clientGone) res.end(filter?.flush() ?? undefined);
     this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : exchange.statusCode);
   }
 
   /**
-   * Settles the reservation to `usage` (nothing charged when undefined) and queues the one usage
-   * record; the answer does not wait for the write (MeteringService batches it).
+   * Settles the hold to `usage` (nothing charged when undefined) with the one usage record; the
+   * answer does not wait for the write (the ledger batches it).
    */
   private settle(flight: Flight, usage: CountedUsage | undefined, statusCode: number): void {
     if (flight.settled) return;
     flight.settled = true;
     const prompt = usage?.promptTokens ?? 0;
     const completion = usage?.completionTokens ?? 0;
-    const cost = computeCost(prompt, completion, flight.price);
-    this.metering.settle(flight.reservation, cost.quota, {
+    const cached = usage?.cachedTokens ?? 0;
+    const cost = computeCost(prompt, completion, flight.price, cached);
+    const record: Omit<UsageRecordInput, 'quota'> = {
       userId: flight.token.userId,
       tokenId: flight.token.id,
       keyId: flight.keyId,
@@ -402,6 +407,8 @@ export class RelayService {
       promptTokens: prompt,
       completionTokens: completion,
       totalTokens: prompt + completion,
+      cachedTokens: cached,
+      reasoningTokens: usage?.reasoningTokens ?? 0,
       costUsd: cost.costUsd,
       statusCode,
       isStream: flight.isStream,
@@ -409,7 +416,14 @@ export class RelayService {
       ip: flight.ip.slice(0, 64),
       requestId: flight.requestId.slice(0, 128),
       createdAt: flight.createdAt,
-    });
+    };
+    this.ledger.settle(flight.hold, cost.quota, record);
+  }
+
+  /** The prompt's tokens counted with the tokenizer: only for an answer whose upstream reported no usage. */
+  private countPrompt(flight: Flight): number {
+    if (flight.operation === 'chat/completions') return countChatPrompt(flight.body);
+    return countInput(flight.operation === 'completions' ? flight.body.prompt : flight.body.input);
   }
 }
 

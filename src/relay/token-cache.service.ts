@@ -8,10 +8,10 @@ import { CryptoService } from '../common/crypto/crypto.service';
 import { EnvironmentVariables } from '../config/env.validation';
 import { TokenEntity } from '../tokens/entities/token.entity';
 import { UserEntity } from '../users/entities/user.entity';
-import { parseAllowIps, RelayToken, tokenGroups } from './relay-token';
+import { ownerGroups, ownerState, parseAllowIps, PolicyToken, tokenGroups } from '../tokens/token-policy';
 
 interface Entry {
-  token: RelayToken | null;
+  token: PolicyToken | null;
   expiresAt: number;
 }
 
@@ -19,8 +19,8 @@ const MAX_ENTRIES = 100_000;
 const NEGATIVE_TTL_MS = 5_000;
 
 /**
- * API tokens by key hash, in memory (issue 4): one indexed lookup (plus the owner's row) on a
- * miss, none on a hit. Entries drop on every `token` or `user` invalidation (local or through
+ * API tokens by key hash, in memory, with what the token rules need of their owners: one indexed
+ * lookup (plus the owner's row) on a miss, none on a hit. Entries drop on every `token` or `user` invalidation (local or through
  * Redis), and after `RELAY_TOKEN_CACHE_TTL_MS`; unknown hashes are remembered for 5 s.
  * Entries are keyed by SHA-256 of the key (one native call, no HMAC object per request); the
  * database is searched by the key's HMAC as stored. Neither keeps the clear key.
@@ -46,23 +46,21 @@ export class TokenCache {
   }
 
   /**
-   * The cached answer for `key` without waiting: the token, `null` for a key known to be unknown,
-   * or `undefined` when the cache has no fresh entry ({@link lookup} then).
+   * The cached answer for `key` (the 48 characters, see keyFromPresented) without waiting: the
+   * token, `null` for a key known to be unknown, or `undefined` when the cache has no fresh entry
+   * ({@link lookup} then).
    */
-  peek(key: string): RelayToken | null | undefined {
-    const clear = key.startsWith('sk-') ? key.slice(3) : key;
-    if (clear.length === 0 || clear.length > 128) return null;
-    const hit = this.byHash.get(cacheKey(clear));
+  peek(key: string): PolicyToken | null | undefined {
+    const hit = this.byHash.get(cacheKey(key));
     return hit && hit.expiresAt > Date.now() ? hit.token : undefined;
   }
 
   /**
-   * The token whose clear key is `key` (with or without `sk-`), or null when unknown.
+   * The token whose key (the 48 characters, see keyFromPresented) is `key`, or null when unknown.
    * Never logs or keeps the clear key (entries are keyed by a hash of it).
    */
-  async lookup(key: string): Promise<RelayToken | null> {
-    const clear = key.startsWith('sk-') ? key.slice(3) : key;
-    if (clear.length === 0 || clear.length > 128) return null;
+  async lookup(key: string): Promise<PolicyToken | null> {
+    const clear = key;
     const id = cacheKey(clear);
     const now = Date.now();
     const hit = this.byHash.get(id);
@@ -76,15 +74,15 @@ export class TokenCache {
     return token;
   }
 
-  private drop(match: (t: RelayToken | null) => boolean): void {
+  private drop(match: (t: PolicyToken | null) => boolean): void {
     this.generation++;
     for (const [hash, entry] of this.byHash) if (match(entry.token)) this.byHash.delete(hash);
   }
 
-  private async load(hash: string): Promise<RelayToken | null> {
+  private async load(hash: string): Promise<PolicyToken | null> {
     const row = await this.tokens.findOne({ where: { keyHash: hash } });
     if (!row || !this.crypto.hashesEqual(row.keyHash, hash)) return null;
-    const owner = await this.users.findOne({ where: { id: row.userId }, select: { id: true, isDelete: true, status: true } });
+    const owner = await this.users.findOne({ where: { id: row.userId }, select: { id: true, isDelete: true, status: true, quota: true, groups: true, role: true } });
     return {
       id: row.id,
       userId: row.userId,
@@ -94,8 +92,11 @@ export class TokenCache {
       modelLimits: row.modelLimitsEnabled ? new Set(row.modelLimits.split(',').map((m) => m.trim()).filter(Boolean)) : undefined,
       allowIps: parseAllowIps(row.allowIps ?? ''),
       groups: tokenGroups(row.group ?? '', row.selectedGroups ?? ''),
-      ownerDeleted: !owner || !!owner.isDelete,
-      ownerDisabled: !!owner && owner.status !== undefined && Number(owner.status) !== 1,
+      owner: {
+        state: ownerState(owner),
+        quotaLimited: owner?.quota !== null && owner?.quota !== undefined,
+        groups: owner ? ownerGroups(owner.groups ?? 'default', owner.role) : new Set(),
+      },
     };
   }
 }

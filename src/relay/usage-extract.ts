@@ -4,20 +4,35 @@ import { countText } from './token-counter';
 export interface CountedUsage {
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens served from the provider's cache (part of `promptTokens`). */
+  cachedTokens: number;
+  /** Reasoning tokens (part of `completionTokens`). */
+  reasoningTokens: number;
   /** True when the upstream reported them; false when counted here with the tokenizer. */
   reported: boolean;
 }
 
-interface UsageLike {
-  prompt_tokens?: unknown;
-  completion_tokens?: unknown;
-}
+const count = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0);
 
-function reportedUsage(usage: unknown): { prompt: number; completion: number } | undefined {
+/**
+ * OpenAI's `usage` object: chat and completions (`prompt_tokens`, `completion_tokens`,
+ * `prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens`) or the
+ * Responses API (`input_tokens`, `output_tokens` and their `_details`). Undefined when absent.
+ */
+export function reportedUsage(usage: unknown): CountedUsage | undefined {
   if (!usage || typeof usage !== 'object') return undefined;
-  const u = usage as UsageLike;
-  if (typeof u.prompt_tokens !== 'number') return undefined;
-  return { prompt: u.prompt_tokens, completion: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0 };
+  const u = usage as Record<string, unknown>;
+  const prompt = u.prompt_tokens ?? u.input_tokens;
+  if (typeof prompt !== 'number') return undefined;
+  const promptDetails = (u.prompt_tokens_details ?? u.input_tokens_details) as Record<string, unknown> | undefined;
+  const completionDetails = (u.completion_tokens_details ?? u.output_tokens_details) as Record<string, unknown> | undefined;
+  return {
+    promptTokens: count(prompt),
+    completionTokens: count(u.completion_tokens ?? u.output_tokens),
+    cachedTokens: count(promptDetails?.cached_tokens),
+    reasoningTokens: count(completionDetails?.reasoning_tokens),
+    reported: true,
+  };
 }
 
 function choiceText(choices: unknown, stream: boolean): string {
@@ -34,29 +49,34 @@ function choiceText(choices: unknown, stream: boolean): string {
   return text;
 }
 
-/**
- * Usage of a JSON answer: the upstream's `usage` when present, else `estimatedPrompt` and the
- * choices' text counted with the tokenizer.
- */
-export function usageOfJson(json: unknown, estimatedPrompt: number): CountedUsage {
-  const body = json && typeof json === 'object' ? (json as { usage?: unknown; choices?: unknown }) : {};
-  const reported = reportedUsage(body.usage);
-  if (reported) return { promptTokens: reported.prompt, completionTokens: reported.completion, reported: true };
-  return { promptTokens: estimatedPrompt, completionTokens: countText(choiceText(body.choices, false)), reported: false };
+/** Usage counted here when the upstream reported none: the prompt by `countPrompt`, the answer's text with the tokenizer. */
+function counted(countPrompt: () => number, completionText: string): CountedUsage {
+  return { promptTokens: countPrompt(), completionTokens: countText(completionText), cachedTokens: 0, reasoningTokens: 0, reported: false };
 }
 
 /**
- * Usage of a server-sent-event stream (the bytes relayed so far): the last event with a
- * `usage` object (OpenAI sends it with `stream_options.include_usage`), else `estimatedPrompt`
- * and the deltas' text counted with the tokenizer. Events are parsed only when needed.
+ * Usage of a JSON answer: the upstream's `usage` when present, else the prompt counted by
+ * `countPrompt` (called only then) and the choices' text counted with the tokenizer.
  */
-export function usageOfStream(text: string, estimatedPrompt: number): CountedUsage {
+export function usageOfJson(json: unknown, countPrompt: () => number): CountedUsage {
+  const body = json && typeof json === 'object' ? (json as { usage?: unknown; choices?: unknown }) : {};
+  return reportedUsage(body.usage) ?? counted(countPrompt, choiceText(body.choices, false));
+}
+
+/**
+ * Usage of a server-sent-event stream (the bytes relayed so far): the last event with a `usage`
+ * object (OpenAI sends it with `stream_options.include_usage`; the Responses API in its
+ * `response.completed` event), else the prompt counted by `countPrompt` and the deltas' text
+ * counted with the tokenizer. Events are parsed only when needed.
+ */
+export function usageOfStream(text: string, countPrompt: () => number): CountedUsage {
   const events = text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim());
   for (let i = events.length - 1; i >= 0; i--) {
     if (!events[i].includes('"usage"')) continue;
     try {
-      const reported = reportedUsage((JSON.parse(events[i]) as { usage?: unknown }).usage);
-      if (reported) return { promptTokens: reported.prompt, completionTokens: reported.completion, reported: true };
+      const event = JSON.parse(events[i]) as { usage?: unknown; response?: { usage?: unknown } };
+      const reported = reportedUsage(event.usage ?? event.response?.usage);
+      if (reported) return reported;
     } catch {
       // a partial event at the end of an aborted stream
     }
@@ -70,5 +90,5 @@ export function usageOfStream(text: string, estimatedPrompt: number): CountedUsa
       // ignore partial events
     }
   }
-  return { promptTokens: estimatedPrompt, completionTokens: countText(completion), reported: false };
+  return counted(countPrompt, completion);
 }

@@ -18,7 +18,14 @@ import { UpdateTokenDto } from './dto/update-token.dto';
 import { TokenEntity, TokenStatus } from './entities/token.entity';
 import { displayKey, escapeLike, keyFromPresented, TOKEN_KEY_LENGTH } from './token-fields';
 import { unixNow } from '../common/unix-time';
+import { LedgerStore } from '../metering/ledger-store';
 import { enableRefusal } from './token-status';
+import { groupAllowed, ownerGroups, ownerState, tokenGroups } from './token-policy';
+
+/** True when a change sets a new balance (`remain_quota` or `unlimited_quota`): the token's quota leases are then void. */
+function setsQuota(changes: Partial<TokenEntity>): boolean {
+  return changes.remainQuota !== undefined || changes.unlimitedQuota !== undefined;
+}
 
 /** Seed 002's "token does not exist": also for another user's token, so ids leak nothing. */
 export const TOKEN_NOT_FOUND = 'token does not exist';
@@ -60,7 +67,7 @@ export class TokensService {
       take: pageSize,
     });
     const now = unixNow();
-    return { items: rows.map((t) => toTokenResponse(t, now)), total, page, page_size: pageSize };
+    return { items: (await this.withLeases(rows)).map((t) => toTokenResponse(t, now)), total, page, page_size: pageSize };
   }
 
   /**
@@ -98,19 +105,18 @@ export class TokensService {
     const now = unixNow();
     if (!verify) {
       const rows = await qb.take(SEARCH_LIMIT).getMany();
-      return rows.map((t) => toTokenResponse(t, now));
+      return (await this.withLeases(rows)).map((t) => toTokenResponse(t, now));
     }
     const candidates = await qb.take(SEARCH_LIMIT * 10).getMany();
     const check = verify;
-    return candidates
-      .filter((t) => check(this.crypto.decrypt(t.keyCiphertext)))
-      .slice(0, SEARCH_LIMIT)
-      .map((t) => toTokenResponse(t, now));
+    const found = candidates.filter((t) => check(this.crypto.decrypt(t.keyCiphertext))).slice(0, SEARCH_LIMIT);
+    return (await this.withLeases(found)).map((t) => toTokenResponse(t, now));
   }
 
   /** `GET /api/token/:id`: one own token, key masked. @throws NotFoundException (404) missing or not the caller's */
   async get(principal: Principal, id: number): Promise<TokenResponseDto> {
-    return toTokenResponse(await this.findOwn(principal, id), unixNow());
+    const [token] = await this.withLeases([await this.findOwn(principal, id)]);
+    return toTokenResponse(token, unixNow());
   }
 
   /**
@@ -127,6 +133,7 @@ export class TokensService {
 
     const now = unixNow();
     const columns = this.columnsFrom(dto);
+    await this.assertGroupsAllowed(userId, columns.group ?? '', columns.selectedGroups ?? '[]');
     for (let attempt = 0; ; attempt++) {
       const key = this.crypto.randomAlphanumeric(TOKEN_KEY_LENGTH);
       const token = this.tokens.create({
@@ -174,7 +181,7 @@ export class TokensService {
    *   or `status_only` without `status`
    */
   async update(principal: Principal, dto: UpdateTokenDto, statusOnly: boolean): Promise<TokenResponseDto> {
-    const token = await this.findOwn(principal, dto.id);
+    const [token] = await this.withLeases([await this.findOwn(principal, dto.id)]);
     let changes: TokenColumns;
     if (statusOnly) {
       if (dto.status === undefined) throw new BadRequestException('status is required with status_only=true (1 enabled, 2 disabled)');
@@ -188,9 +195,13 @@ export class TokensService {
       const refusal = enableRefusal(next, now);
       if (refusal) throw new BadRequestException(refusal);
     }
+    if (changes.group !== undefined || changes.selectedGroups !== undefined) await this.assertGroupsAllowed(token.userId, next.group, next.selectedGroups);
     if (Object.keys(changes).length > 0) {
-      const result = await this.tokens.update({ id: token.id, userId: token.userId }, changes);
-      if (result.affected === 0) throw new NotFoundException(TOKEN_NOT_FOUND);
+      await this.dataSource.transaction(async (manager) => {
+        const result = await manager.update(TokenEntity, { id: token.id, userId: token.userId }, changes);
+        if (result.affected === 0) throw new NotFoundException(TOKEN_NOT_FOUND);
+        if (setsQuota(changes)) await LedgerStore.clearLeases(manager, 'token', [token.id]);
+      });
       this.bus.publish({ topic: 'token', id: token.id });
     }
     return toTokenResponse(next, now);
@@ -232,10 +243,13 @@ export class TokensService {
       (picked as Record<string, unknown>)[field] = dto[field];
     }
     const changes = this.columnsFrom(picked);
+    if (changes.group !== undefined) await this.assertGroupsAllowed(principal.userId, changes.group, '[]');
+    if (changes.selectedGroups !== undefined) await this.assertGroupsAllowed(principal.userId, '', changes.selectedGroups);
     const changed = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(TokenEntity);
       const own = await this.ownIds(repo, principal.userId, dto.ids);
       if (own.length > 0) await repo.update({ userId: principal.userId, id: In(own) }, changes);
+      if (setsQuota(changes)) await LedgerStore.clearLeases(manager, 'token', own);
       return own;
     });
     for (const id of changed) this.bus.publish({ topic: 'token', id });
@@ -259,9 +273,10 @@ export class TokensService {
     const token = await this.findByKey(key);
     if (!token) throw new UnauthorizedException('invalid API token');
     const owner = await this.users.findLive(token.userId).catch(() => undefined);
-    // A deleted or disabled owner's tokens stop working (users.status: 1 enabled, 2 disabled).
-    if (!owner || Number(owner.status ?? 1) !== 1) throw new UnauthorizedException('invalid API token');
-    return toTokenUsageResponse(token);
+    // A deleted or disabled owner's tokens stop working (the token rules' owner state).
+    if (ownerState(owner) !== 'active') throw new UnauthorizedException('invalid API token');
+    const [shown] = await this.withLeases([token]);
+    return toTokenUsageResponse(shown);
   }
 
   /**
@@ -287,6 +302,29 @@ export class TokensService {
   private async ownIds(repo: Repository<TokenEntity>, userId: number, ids: number[]): Promise<number[]> {
     const rows = await repo.find({ select: { id: true }, where: { userId, id: In(ids) } });
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * The rows as people see them: `remain_quota` counts what instances hold of it in quota leases
+   * (the quota is theirs until spent). Copies; the entities are not changed.
+   */
+  private async withLeases(rows: TokenEntity[]): Promise<TokenEntity[]> {
+    const leased = await LedgerStore.leased(this.tokens.manager, 'token', rows.filter((t) => !t.unlimitedQuota).map((t) => t.id));
+    return rows.map((t) => (leased.has(t.id) ? { ...t, remainQuota: t.remainQuota + leased.get(t.id)! } : t));
+  }
+
+  /**
+   * A token's groups (`group`, else `selected_groups`, else `default`) must be groups its owner may use.
+   * @throws BadRequestException (400) naming `group` and the groups allowed
+   */
+  private async assertGroupsAllowed(userId: number, group: string, selectedGroups: string): Promise<void> {
+    const owner = await this.users.findLive(userId);
+    const allowed = { groups: ownerGroups(owner.groups, owner.role) };
+    const refused = tokenGroups(group, selectedGroups).filter((g) => !groupAllowed(allowed, g));
+    if (refused.length > 0) {
+      const field = group.trim() ? 'group' : 'selected_groups';
+      throw new BadRequestException(`${field}: the token's owner may not use group ${refused.map((g) => `"${g}"`).join(', ')} (allowed: ${[...allowed.groups!].join(', ') || 'none'}); an admin can grant groups with PATCH /1/users/:id`);
+    }
   }
 
   /** The user whose tokens a list/search shows: the caller, or (admins only) `requested`. */

@@ -11,6 +11,10 @@ export interface UsageRecordInput {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Prompt tokens the upstream served from its cache (part of `promptTokens`). */
+  cachedTokens: number;
+  /** Reasoning tokens (part of `completionTokens`). */
+  reasoningTokens: number;
   /** USD as a decimal string, up to 10 places. */
   costUsd: string;
   /** Quota units charged (0 when refunded). */
@@ -31,6 +35,8 @@ const RECORD_COLUMNS = [
   'prompt_tokens',
   'completion_tokens',
   'total_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
   'cost_usd',
   'quota',
   'status_code',
@@ -60,7 +66,7 @@ interface Totals {
  * INSERTs; each rollup key gets one upsert that adds (never a read-modify-write), with the batch's
  * rows for that key summed first, in a fixed key order (fewer deadlocks across instances). All of
  * it runs on `runner`, inside the caller's transaction, so the quota settlement, the records and
- * the rollups commit together. No framework imports: the metering writer thread runs it too.
+ * the rollups commit together.
  */
 export async function recordUsageBatch(inputs: UsageRecordInput[], runner: SqlRunner): Promise<void> {
   if (inputs.length === 0) return;
@@ -77,6 +83,8 @@ export async function recordUsageBatch(inputs: UsageRecordInput[], runner: SqlRu
         r.promptTokens,
         r.completionTokens,
         r.totalTokens,
+        r.cachedTokens,
+        r.reasoningTokens,
         formatCost(costToUnits(r.costUsd), COST_SCALE),
         r.quota,
         r.statusCode,

@@ -14,6 +14,8 @@ import { Principal, Role } from '../common/auth/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
+import { managerRunner } from '../database/sql-runner';
+import { LedgerStore } from '../metering/ledger-store';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { LoginDto } from './dto/login.dto';
@@ -94,15 +96,22 @@ export class UsersService extends AccessTokenResolver {
     }
   }
 
-  /** The caller's own user (token masked). @throws NotFoundException when it vanished. */
+  /** The caller's own user (token masked, budget shown). @throws NotFoundException when it vanished. */
   async me(principal: Principal): Promise<UserResponseDto> {
-    return toUserResponse(await this.findLive(principal.userId));
+    return this.view(await this.findLive(principal.userId));
   }
 
-  /** All users, deleted ones included with `IsDelete: true`, by id. Tokens masked. */
+  /** All users, deleted ones included with `IsDelete: true`, by id. Tokens masked, budgets shown. */
   async list(): Promise<UserResponseDto[]> {
     const all = await this.users.find({ order: { id: 'ASC' } });
-    return all.map((u) => toUserResponse(u));
+    const leased = await LedgerStore.leased(this.users.manager, 'user', all.filter((u) => u.quota !== null).map((u) => u.id));
+    return all.map((u) => toUserResponse(u, undefined, leased.get(u.id) ?? 0));
+  }
+
+  /** One user's wire object, its budget counting what instances hold in leases. */
+  private async view(user: UserEntity, clearToken?: string): Promise<UserResponseDto> {
+    const leased = user.quota === null ? new Map<number, number>() : await LedgerStore.leased(this.users.manager, 'user', [user.id]);
+    return toUserResponse(user, clearToken, leased.get(user.id) ?? 0);
   }
 
   /**
@@ -121,38 +130,54 @@ export class UsersService extends AccessTokenResolver {
   }
 
   /**
-   * Renames a user, or (root only) changes its role between common (1) and admin (10).
+   * Renames a user, (root only) changes its role between common (1) and admin (10), enables or
+   * disables it, and sets its budget: `quota` replaces what is left (null = unlimited; the leases
+   * instances hold on it are void, in the same transaction), `add_quota` tops it up, `groups` sets
+   * the groups its tokens may use. All of it in one transaction.
    * @throws NotFoundException (404), ForbiddenException (403) for role changes by non-root or on root,
+   *   BadRequestException (400) `quota` with `add_quota`, or `add_quota` on an unlimited budget,
    *   ConflictException (409) for a taken name.
    */
   async update(actor: Principal, id: number, dto: UpdateUserDto): Promise<UserResponseDto> {
     const user = await this.findLive(id);
     this.assertMayManage(actor, user);
+    const changes: Partial<UserEntity> = {};
     if (dto.role !== undefined && dto.role !== user.role) {
       if (actor.role !== Role.Root) throw new ForbiddenException('only root can change roles');
       if (user.role === Role.Root) throw new ForbiddenException('the root user keeps its role');
-      user.role = dto.role;
+      changes.role = dto.role;
     }
     const disabling = dto.status === UserStatus.Disabled && user.status !== UserStatus.Disabled;
     if (dto.status !== undefined && dto.status !== user.status) {
       if (user.role === Role.Root) throw new ForbiddenException('the root user cannot be disabled');
       if (user.id === actor.userId) throw new ForbiddenException('you cannot disable yourself');
-      user.status = dto.status;
+      changes.status = dto.status;
     }
     if (dto.name !== undefined && dto.name.trim() !== user.name) {
       await this.assertNameFree(dto.name.trim());
-      user.name = dto.name.trim();
+      changes.name = dto.name.trim();
     }
-    user.updatedAt = new Date();
+    if (dto.quota !== undefined && dto.add_quota !== undefined) throw new BadRequestException('send quota (the new remaining budget) or add_quota (a top-up), not both');
+    if (dto.add_quota !== undefined && user.quota === null) throw new BadRequestException("add_quota: the user's budget is unlimited; set quota first");
+    if (dto.quota !== undefined) changes.quota = dto.quota;
+    if (dto.groups !== undefined) changes.groups = [...new Set(dto.groups)].join(',');
+    changes.updatedAt = new Date();
     try {
-      await this.users.save(user);
+      await this.users.manager.transaction(async (manager) => {
+        await manager.update(UserEntity, { id: user.id }, changes);
+        if (dto.quota !== undefined) await LedgerStore.clearLeases(manager, 'user', [user.id]);
+        if (dto.add_quota !== undefined) {
+          const added = await managerRunner(manager).exec('UPDATE users SET quota = quota + ? WHERE id = ? AND quota IS NOT NULL', [dto.add_quota, user.id]);
+          if (added.affected !== 1) throw new BadRequestException("add_quota: the user's budget is unlimited; set quota first");
+        }
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException(`name "${dto.name}" is already taken`);
       throw error;
     }
     if (disabling) await this.sessions.revokeAllOf(user.id);
     this.bus.publish({ topic: 'user', id: user.id });
-    return toUserResponse(user);
+    return this.view(await this.findLive(user.id));
   }
 
   /**
@@ -180,9 +205,9 @@ export class UsersService extends AccessTokenResolver {
     user.tokenHash = this.crypto.hash(token);
     user.tokenHint = userTokenHint(token);
     user.updatedAt = new Date();
-    await this.users.save(user);
+    await this.users.update({ id: user.id }, { tokenHash: user.tokenHash, tokenHint: user.tokenHint, updatedAt: user.updatedAt });
     this.bus.publish({ topic: 'user', id: user.id });
-    return toUserResponse(user, token);
+    return this.view(user, token);
   }
 
   /**

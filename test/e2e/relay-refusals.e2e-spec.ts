@@ -97,7 +97,17 @@ describe.each(testDatabases({ withMemory: true }))('Relay refusals on %s', (_lab
     expect(await tokenRow(t.app, token.id)).toMatchObject({ remainQuota: 0, usedQuota: 55 });
   });
 
+  it("403 group_not_allowed for a token in a group its owner may not use; the token works once an admin grants the group", async () => {
+    const token = await createToken(t.app, { userId: user.id, group: 'team-x' });
+    expect(await refused(token.key, 403, 'group_not_allowed')).toMatch(/group/);
+    await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ groups: ['default', 'team-x'] }).expect(200);
+    await refused(token.key, 503, 'no_available_key'); // allowed now; no key serves team-x
+    await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ groups: ['default'] }).expect(200);
+    await refused(token.key, 403, 'group_not_allowed');
+  });
+
   it("503 no_available_key when no enabled key of the token's group serves the model", async () => {
+    await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ groups: 'default,vip' }).expect(200);
     const token = await createToken(t.app, { userId: user.id, group: 'vip' });
     expect(await refused(token.key, 503, 'no_available_key')).toMatch(/gpt-3\.5-turbo/);
     const other = await createToken(t.app, { userId: user.id });

@@ -166,7 +166,6 @@ describe.each(testDatabases())('Relay upstream handling on %s', (_label, databas
       signal: controller.signal,
     }).catch((e: Error) => e);
     await eventually(() => expect(stub.requests).toHaveLength(1));
-    await eventually(async () => expect((await tokenRow(t.app, token.id)).usedQuota).toBeGreaterThan(0));
     controller.abort();
     expect(await pending).toHaveProperty('name', 'AbortError');
     await eventually(async () => expect(await usageRecords(t.app, token.id)).toHaveLength(1));

@@ -41,7 +41,28 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     a = await addUser(t.http, root, 'alice');
     b = await addUser(t.http, root, 'bob');
     admin = await addAdmin(t.http, root, 'admin1');
+    for (const u of [a, b]) await t.http.patch(`/1/users/${u.id}`).set(auth(root.token)).send({ groups: ['default', 'vip', 'x', 'stolen'] }).expect(200);
     t.app.get(InvalidationBus).subscribe((e) => events.push(e));
+  });
+
+  describe('groups a token may use', () => {
+    it("a token's group must be one its owner may use: 400 naming group or selected_groups, on create, update and batch", async () => {
+      const c = await addUser(t.http, root, 'carol');
+      const refused = await t.http.post('/api/token/').set(as(c)).send({ name: 'n', group: 'vip' }).expect(400);
+      expect(refused.body.message).toMatch(/^group: .*"vip".*allowed: default/);
+      const viaSelected = await t.http.post('/api/token/').set(as(c)).send({ name: 'n', selected_groups: ['vip'] }).expect(400);
+      expect(viaSelected.body.message).toMatch(/^selected_groups: /);
+      const ok = await createToken(t.http, c, { name: 'fine', group: 'default' });
+      await t.http.put('/api/token/').set(as(c)).send({ id: ok.id, group: 'vip' }).expect(400);
+      await t.http.put('/api/token/batch').set(as(c)).send({ ids: [ok.id], group: 'vip', update_fields: ['group'] }).expect(400);
+      expect((await t.http.get(`/api/token/${ok.id}`).set(as(c)).expect(200)).body.data.group).toBe('default');
+      await t.http.patch(`/1/users/${c.id}`).set(auth(root.token)).send({ groups: 'default,vip' }).expect(200);
+      await t.http.put('/api/token/').set(as(c)).send({ id: ok.id, group: 'vip' }).expect(200);
+    });
+
+    it('admins and root may use any group', async () => {
+      await t.http.post('/api/token/').set(as(admin)).send({ name: 'any', group: 'whatever-group' }).expect(200);
+    });
   });
   afterAll(async () => t?.close());
   beforeEach(() => {

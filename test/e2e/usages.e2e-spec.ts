@@ -21,6 +21,8 @@ function usage(userId: number, tokenId: number, at: string, over: Partial<UsageR
     promptTokens: total - 15,
     completionTokens: 15,
     totalTokens: total,
+    cachedTokens: 0,
+    reasoningTokens: 0,
     costUsd: ((total * 2) / 1_000_000).toFixed(10),
     quota: total,
     statusCode: 200,

@@ -17,7 +17,9 @@ describe.each(testDatabases())('Users (seed 003) on %s', (_label, database) => {
 
   it('POST /1/users/init creates root (id 1) with a clear UUID v4 token in the seed shape', async () => {
     const res = await t.http.post('/1/users/init').expect(200);
-    expect(Object.keys(res.body).sort()).toEqual(['IsDelete', 'createdAt', 'id', 'name', 'role', 'token', 'updatedAt']);
+    // seed 003's fields, then the budget (quota null = unlimited, the default)
+    expect(Object.keys(res.body).sort()).toEqual(['IsDelete', 'createdAt', 'groups', 'id', 'name', 'quota', 'request_count', 'role', 'token', 'updatedAt', 'used_quota']);
+    expect(res.body).toMatchObject({ quota: null, used_quota: 0, request_count: 0, groups: ['default'] });
     expect(res.body).toMatchObject({ id: 1, name: 'root', role: 100, IsDelete: false });
     expect(res.body.token).toMatch(UUID_V4);
     expect(res.body.createdAt).toMatch(ISO);

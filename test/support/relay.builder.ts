@@ -3,7 +3,8 @@ import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CryptoService } from '../../src/common/crypto/crypto.service';
 import { TokenEntity } from '../../src/tokens/entities/token.entity';
-import { MeteringService } from '../../src/relay/metering.service';
+import { LedgerStore } from '../../src/metering/ledger-store';
+import { QuotaLedger } from '../../src/metering/quota-ledger.service';
 import { UsageRecordEntity } from '../../src/usages/entities/usage-record.entity';
 import { auth } from './test-app';
 import type { TestUser } from './users.builder';
@@ -57,15 +58,21 @@ export async function createToken(app: NestExpressApplication, options: TokenOpt
   return { id: result.identifiers[0].id as number, key: `sk-${key48}` };
 }
 
-/** The token row as stored once every queued settlement is written. */
+/**
+ * The token row once every queued settlement is written, with `remainQuota` as people see it:
+ * the balance plus what instances hold of it in quota leases.
+ */
 export async function tokenRow(app: NestExpressApplication, id: number): Promise<TokenEntity> {
-  await app.get(MeteringService).drain();
-  return app.get(DataSource).getRepository(TokenEntity).findOneOrFail({ where: { id } });
+  await app.get(QuotaLedger).drain();
+  const manager = app.get(DataSource).manager;
+  const row = await manager.getRepository(TokenEntity).findOneOrFail({ where: { id } });
+  const leased = await LedgerStore.leased(manager, 'token', [id]);
+  return { ...row, remainQuota: row.remainQuota + (leased.get(id) ?? 0) };
 }
 
 /** Usage records of a token, oldest first, once every queued settlement is written. */
 export async function usageRecords(app: NestExpressApplication, tokenId: number): Promise<UsageRecordEntity[]> {
-  await app.get(MeteringService).drain();
+  await app.get(QuotaLedger).drain();
   return app.get(DataSource).getRepository(UsageRecordEntity).find({ where: { tokenId }, order: { id: 'ASC' } });
 }
 

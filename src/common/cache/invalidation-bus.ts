@@ -4,9 +4,13 @@ import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import type { ChangeFeed, FeedEvent } from './change-feed';
 
-/** What changed: a token, an upstream key, a user (deleted, reset, role), a price, or everything of a kind (`id` omitted). */
+/**
+ * What changed: a token, an upstream key, a user (deleted, reset, role, budget), a price, or
+ * everything of a kind (`id` omitted). `lease` is a recall: another instance needs the quota that
+ * this one's lease on subject `id` (`token:12`, `user:3`) holds.
+ */
 export interface Invalidation {
-  topic: 'token' | 'key' | 'user' | 'price' | 'session';
+  topic: 'token' | 'key' | 'user' | 'price' | 'session' | 'lease';
   id?: number | string;
 }
 

@@ -1,6 +1,19 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 
+const NULLABLE = Symbol('tollgate:nullable');
+
+/**
+ * Marks a body field for which `null` means something (e.g. a user's `quota: null` = unlimited):
+ * the global pipe lets it through (add `@ValidateIf((o) => o.field !== null)` to its checks).
+ */
+export function NullMeansSomething(): PropertyDecorator {
+  return (target, property) => {
+    const owner = target.constructor as unknown as Record<symbol, Set<string | symbol> | undefined>;
+    owner[NULLABLE] = new Set([...(owner[NULLABLE] ?? []), property]);
+  };
+}
+
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
@@ -13,8 +26,8 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
 
 /**
  * `@IsOptional()` lets `null` through to the service, where a `.trim()` or an encryption of it
- * would be a 500. No Tollgate field takes `null`, so a declared body field sent as `null` is a
- * 400 naming it (unknown fields are stripped as usual, whatever their value).
+ * would be a 500. So a declared body field sent as `null` is a 400 naming it, unless it is marked
+ * {@link NullMeansSomething} (unknown fields are stripped as usual, whatever their value).
  */
 class TollgateValidationPipe extends ValidationPipe {
   private readonly declared = new WeakMap<object, Set<string>>();
@@ -25,7 +38,8 @@ class TollgateValidationPipe extends ValidationPipe {
     if (metadata.type === 'param') return value;
     if (metadata.type === 'body' && metadata.metatype && value && typeof value === 'object' && !Array.isArray(value)) {
       const fields = this.fieldsOf(metadata.metatype);
-      const nulls = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] === null && fields.has(key));
+      const nullable = (metadata.metatype as unknown as Record<symbol, Set<string> | undefined>)[NULLABLE];
+      const nulls = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] === null && fields.has(key) && !nullable?.has(key));
       if (nulls.length > 0) throw new BadRequestException(nulls.map((key) => `${key} must not be null`).join('; '));
     }
     return super.transform(value, metadata);

@@ -71,6 +71,14 @@ export class UsageLogDto {
   @ApiProperty({ example: 55 })
   totalTokens: number;
 
+  /** Prompt tokens served from the provider's cache (part of promptTokens, billed at the cached-input price). */
+  @ApiProperty({ example: 0 })
+  cachedTokens: number;
+
+  /** Reasoning tokens (part of completionTokens, billed as output). */
+  @ApiProperty({ example: 0 })
+  reasoningTokens: number;
+
   /** USD, 6 decimals, rounded half up. */
   @ApiProperty({ example: '0.000110' })
   cost: string;
@@ -131,6 +139,8 @@ export function toUsageLog(r: UsageRecordEntity): UsageLogDto {
     promptTokens: r.promptTokens,
     completionTokens: r.completionTokens,
     totalTokens: r.totalTokens,
+    cachedTokens: r.cachedTokens,
+    reasoningTokens: r.reasoningTokens,
     cost: formatCost(units),
     costUsd: formatCost(units, 10),
     quota: r.quota,

@@ -38,6 +38,14 @@ export class UsageRecordEntity {
   @Column({ name: 'total_tokens', type: 'integer', default: 0 })
   totalTokens: number;
 
+  /** Prompt tokens served from the provider's cache (included in `promptTokens`). */
+  @Column({ name: 'cached_tokens', type: 'integer', default: 0 })
+  cachedTokens: number;
+
+  /** Reasoning tokens (included in `completionTokens`). */
+  @Column({ name: 'reasoning_tokens', type: 'integer', default: 0 })
+  reasoningTokens: number;
+
   /** USD, decimal string with 10 places. */
   @Column({ name: 'cost_usd', type: 'decimal', precision: 20, scale: 10, default: 0, transformer: decimalString })
   costUsd: string;

@@ -27,6 +27,22 @@ export class UserResponseDto {
 
   @ApiProperty({ example: 1, description: '1 common user, 10 admin, 100 root' })
   role: number;
+
+  /** Remaining budget in quota units (500,000 = 1 USD), what instances hold in leases included; null = unlimited. */
+  @ApiProperty({ example: null, nullable: true, type: 'integer' })
+  quota: number | null;
+
+  /** Quota units charged so far (the sum of the user's usage records). */
+  @ApiProperty({ example: 0, type: 'integer' })
+  used_quota: number;
+
+  /** Relayed requests charged to the user. */
+  @ApiProperty({ example: 0, type: 'integer' })
+  request_count: number;
+
+  /** Groups the user's tokens may use (admins and root may use any). */
+  @ApiProperty({ example: ['default'], type: [String] })
+  groups: string[];
 }
 
 /** `{"message": "ok"}` of seed 003's deletes. */
@@ -35,8 +51,11 @@ export class MessageResponseDto {
   message: string;
 }
 
-/** Maps an entity to the wire object; `clearToken` only right after it was issued. */
-export function toUserResponse(user: UserEntity, clearToken?: string): UserResponseDto {
+/**
+ * Maps an entity to the wire object; `clearToken` only right after it was issued; `leased` is what
+ * instances hold of the user's quota in leases (shown as part of what is left).
+ */
+export function toUserResponse(user: UserEntity, clearToken?: string, leased = 0): UserResponseDto {
   return {
     id: user.id,
     name: user.name,
@@ -45,6 +64,10 @@ export function toUserResponse(user: UserEntity, clearToken?: string): UserRespo
     updatedAt: user.updatedAt.toISOString(),
     IsDelete: user.isDelete,
     role: user.role,
+    quota: user.quota === null || user.quota === undefined ? null : user.quota + leased,
+    used_quota: user.usedQuota ?? 0,
+    request_count: user.requestCount ?? 0,
+    groups: (user.groups ?? 'default').split(',').filter(Boolean),
   };
 }
 

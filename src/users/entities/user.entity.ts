@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Role } from '../../common/auth/principal';
+import { bigintNumber } from '../../database/column-transformers';
 import { jsonText } from './json-text.transformer';
 
 /** Stored user status: 1 enabled, 2 disabled (a disabled user's tokens and sessions stop working). */
@@ -54,6 +55,22 @@ export class UserEntity {
 
   @Column({ type: 'integer', default: UserStatus.Enabled })
   status: UserStatus;
+
+  /** Remaining budget in quota units (500,000 = 1 USD), NULL = unlimited. Leases held by instances are not in it. */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintNumber })
+  quota: number | null;
+
+  /** Quota units charged so far: the sum of the user's usage records. */
+  @Column({ name: 'used_quota', type: 'bigint', default: 0, transformer: bigintNumber })
+  usedQuota: number;
+
+  /** Relayed requests charged to the user. */
+  @Column({ name: 'request_count', type: 'bigint', default: 0, transformer: bigintNumber })
+  requestCount: number;
+
+  /** Comma-separated groups the user's tokens may use (admins and root may use any). */
+  @Column({ type: 'varchar', length: 255, default: 'default' })
+  groups: string;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
