@@ -6,9 +6,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AuthGuard } from './common/auth/auth.guard';
+import { InvalidationBus } from './common/cache/invalidation-bus';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
+import { buildThrottlerOptions } from './common/throttle/throttler-options';
 import { EnvironmentVariables, validateEnv } from './config/env.validation';
 import { buildLoggerOptions } from './config/logger.options';
 import { buildDataSourceOptions } from './database/data-source-options';
@@ -48,9 +50,13 @@ export class AppModule {
             return dataSource;
           },
         }),
-        // Named limits; routes opt in with @UseGuards(ThrottlerGuard) + @Throttle({ <name>: {...} }).
-        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 600 }]),
         CommonModule,
+        // Rate limits (in Redis with REDIS_URL); routes opt in with @UseGuards(…), see buildThrottlerOptions.
+        ThrottlerModule.forRootAsync({
+          inject: [InvalidationBus, ConfigService],
+          useFactory: (bus: InvalidationBus, config: ConfigService<EnvironmentVariables, true>) =>
+            buildThrottlerOptions(bus, config.get('DATABASE_URL', { infer: true })),
+        }),
         HealthModule,
         UsersModule,
         KeysModule,

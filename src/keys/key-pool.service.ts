@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { CryptoService } from '../common/crypto/crypto.service';
+import { assertEndpointAllowed } from './endpoint-policy';
 import { parseDeployments, parseModels } from './dto/key-response.dto';
 import { ApiType, KeyEntity, KeyStatus } from './entities/key.entity';
 
@@ -145,6 +146,7 @@ export class KeyPool implements OnModuleDestroy {
       try {
         secret = this.crypto.decrypt(row.keyCiphertext);
         url = new URL(row.endpoint);
+        assertEndpointAllowed(row.endpoint); // a row written before the rule existed is not used
       } catch (error) {
         this.logger.warn(`upstream key ${row.id} skipped: ${(error as Error).message}`);
         continue;

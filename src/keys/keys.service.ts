@@ -6,6 +6,7 @@ import { CryptoService, maskSecret } from '../common/crypto/crypto.service';
 import { CreateKeyDto } from './dto/create-key.dto';
 import { KeyResponseDto, toKeyResponse } from './dto/key-response.dto';
 import { UpdateKeyDto } from './dto/update-key.dto';
+import { assertEndpointAllowed } from './endpoint-policy';
 import { ApiType, KeyEntity, KeyStatus } from './entities/key.entity';
 import { KeyPool } from './key-pool.service';
 
@@ -39,7 +40,8 @@ export class KeysService {
 
   /**
    * Adds a key (seed 003 body accepted verbatim; `endpoint: ""` means the OpenAI default).
-   * @throws BadRequestException (400) for an azure_openai key without endpoint, or a bad deployments map.
+   * @throws BadRequestException (400) for an azure_openai key without endpoint, an endpoint that
+   *   {@link assertEndpointAllowed} refuses (link-local, cloud metadata), or a bad deployments map.
    */
   async create(dto: CreateKeyDto): Promise<KeyResponseDto> {
     const apiType: ApiType = dto.api_type ?? 'openai';
@@ -69,18 +71,27 @@ export class KeysService {
 
   /**
    * Changes any field; `status: 1` re-enables (clearing `last_error`), `status: 2` disables.
-   * @throws NotFoundException (404), BadRequestException (400) as for create.
+   * Where the key is sent is bound to the key: a new `endpoint` (Azure's resource is its host) or
+   * `api_type` is taken only with the `key` itself in the same request, so an admin who cannot
+   * read a key cannot send it to a host of their choosing either.
+   * @throws NotFoundException (404); BadRequestException (400) as for create, and `key is required
+   *   when endpoint or api_type changes` without the key.
    */
   async update(id: number, dto: UpdateKeyDto): Promise<KeyResponseDto> {
     const key = await this.find(id);
+    const typeChanged = dto.api_type !== undefined && dto.api_type !== key.apiType;
+    const apiType = dto.api_type ?? key.apiType;
+    const endpoint = dto.endpoint !== undefined || typeChanged ? normalizeEndpoint(apiType, dto.endpoint ?? (typeChanged ? '' : key.endpoint)) : key.endpoint;
+    if ((typeChanged || endpoint !== key.endpoint) && dto.key === undefined) {
+      throw new BadRequestException('key is required when endpoint or api_type changes: send the upstream key itself in the same request');
+    }
     if (dto.key !== undefined) {
       key.keyCiphertext = this.crypto.encrypt(dto.key);
       key.keyHint = keyHint(dto.key);
     }
     if (dto.name !== undefined) key.name = dto.name.trim();
-    const typeChanged = dto.api_type !== undefined && dto.api_type !== key.apiType;
-    if (dto.api_type !== undefined) key.apiType = dto.api_type;
-    if (dto.endpoint !== undefined || typeChanged) key.endpoint = normalizeEndpoint(key.apiType, dto.endpoint ?? (typeChanged ? '' : key.endpoint));
+    key.apiType = apiType;
+    key.endpoint = endpoint;
     if (dto.api_version !== undefined) key.apiVersion = dto.api_version;
     if (key.apiType === 'azure_openai' && !key.apiVersion) key.apiVersion = AZURE_DEFAULT_API_VERSION;
     if (dto.deployments !== undefined) key.deployments = serializeDeployments(dto.deployments);
@@ -112,10 +123,16 @@ export class KeysService {
   }
 }
 
-/** Empty → the OpenAI default for openai; required for azure_openai. Trailing slashes dropped. */
+/**
+ * Empty → the OpenAI default for openai; required for azure_openai. Trailing slashes dropped.
+ * @throws BadRequestException (400) naming `endpoint` when missing for Azure or refused by {@link assertEndpointAllowed}.
+ */
 function normalizeEndpoint(apiType: ApiType, endpoint: string | undefined): string {
   const value = (endpoint ?? '').trim().replace(/\/+$/, '');
-  if (value) return value;
+  if (value) {
+    assertEndpointAllowed(value);
+    return value;
+  }
   if (apiType === 'azure_openai') throw new BadRequestException('endpoint is required for azure_openai keys (https://<resource>.openai.azure.com)');
   return OPENAI_DEFAULT_ENDPOINT;
 }

@@ -51,11 +51,7 @@ export class SsoAppsService {
     if (includesAdministrator(initRoles) && !allowAdminRoles) {
       throw new BadRequestException('initroles: Administrator maps to the admin role; send allow_admin_roles=1 to allow it');
     }
-    // An app that may sign admins in is a way to become admin: only root may make or keep one,
-    // so an admin cannot raise their own or anyone's role through SSO.
-    if ((allowAdminRoles || existing?.allowAdminRoles) && actor.role !== Role.Root) {
-      throw new ForbiddenException('only root may configure an app with allow_admin_roles=1');
-    }
+    assertRootForAdminApps(actor, allowAdminRoles || !!existing?.allowAdminRoles, 'only root may configure an app with allow_admin_roles=1');
 
     const keepSecret = dto.secret === undefined || dto.secret === MASKED_SECRET;
     if (keepSecret && !existing) throw new BadRequestException('secret is required when creating a token app');
@@ -107,23 +103,34 @@ export class SsoAppsService {
     return toSsoAppResponse(await this.findByName(name));
   }
 
-  /** Deletes one app. @throws ForbiddenException (403), NotFoundException (404). */
+  /**
+   * Deletes one app; one with allow_admin_roles=1 only as root.
+   * @throws ForbiddenException (403), NotFoundException (404).
+   */
   async remove(actor: Principal, name: string): Promise<void> {
     this.assertAdmin(actor);
     const app = await this.findByName(name);
+    assertRootForAdminApps(actor, app.allowAdminRoles, `only root may delete app "${app.name}": it may sign admins in (allow_admin_roles=1)`);
     await this.apps.delete({ id: app.id });
   }
 
   /**
-   * Deletes several apps in one transaction; unknown names are skipped and reported.
+   * Deletes several apps in one transaction; unknown names are skipped and reported. A batch that
+   * names an app with allow_admin_roles=1 is refused whole unless the caller is root.
    * `body` is a JSON array of names, or `{names: [...]}` / `{name: [...]}` (form: repeated or JSON string).
-   * @throws ForbiddenException (403); BadRequestException (400) naming `names`.
+   * @throws ForbiddenException (403), nothing deleted; BadRequestException (400) naming `names`.
    */
   async removeBatch(actor: Principal, body: unknown): Promise<SsoDeleteBatchResultDto> {
     this.assertAdmin(actor);
     const names = parseNameList(body);
     return this.dataSource.transaction(async (manager) => {
       const found = await manager.find(SsoAppEntity, { where: { name: In(names) } });
+      const adminApps = found.filter((a) => a.allowAdminRoles).map((a) => `"${a.name}"`);
+      assertRootForAdminApps(
+        actor,
+        adminApps.length > 0,
+        `only root may delete app ${adminApps.join(', ')}: it may sign admins in (allow_admin_roles=1); nothing was deleted`,
+      );
       if (found.length > 0) await manager.delete(SsoAppEntity, { id: In(found.map((a) => a.id)) });
       const deleted = new Set(found.map((a) => a.name));
       return { deleted: names.filter((n) => deleted.has(n)), skipped: names.filter((n) => !deleted.has(n)) };
@@ -139,9 +146,7 @@ export class SsoAppsService {
   async generate(actor: Principal, dto: GenerateSsoTokenDto): Promise<SsoGeneratedTokenDto> {
     this.assertAdmin(actor);
     const app = await this.findByName(dto.name);
-    if (app.allowAdminRoles && actor.role !== Role.Root) {
-      throw new ForbiddenException(`only root may sign tokens for app "${app.name}": it may sign admins in (allow_admin_roles=1)`);
-    }
+    assertRootForAdminApps(actor, app.allowAdminRoles, `only root may sign tokens for app "${app.name}": it may sign admins in (allow_admin_roles=1)`);
     if (!isHmacAlgorithm(app.algorithm)) {
       throw new BadRequestException(`generate signs only for HS* apps: app "${app.name}" uses ${app.algorithm}, whose private key stays with the issuer`);
     }
@@ -197,6 +202,16 @@ export class SsoAppsService {
     }
     return undefined;
   }
+}
+
+/**
+ * An app with allow_admin_roles=1 may sign admins in, so it is a way to become admin: only root may
+ * create, change, delete or sign tokens for one, and an admin cannot raise or keep anyone's role
+ * through SSO (seed 004 leaves it open; Tollgate keeps these apps root's).
+ * @throws ForbiddenException (403) with `message` when `adminApp` and the actor is not root.
+ */
+function assertRootForAdminApps(actor: Principal, adminApp: boolean, message: string): void {
+  if (adminApp && actor.role !== Role.Root) throw new ForbiddenException(message);
 }
 
 /** Names for deleteBatch from a JSON array body or `{names}` / `{name}`. @throws BadRequestException naming `names`. */

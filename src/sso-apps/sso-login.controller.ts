@@ -1,9 +1,10 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { BEARER_SCHEME, Public } from '../common/auth/auth.decorators';
 import { extractBearerToken } from '../common/auth/bearer-token';
 import { ack, SsoLoginResponseDto } from './dto/sso-app-response.dto';
+import { SSO_LOGINS_PER_MINUTE, SsoLoginLimitsGuard } from './sso-login-limits.guard';
 import { SsoLoginService } from './sso-login.service';
 
 /** No caching of the answer (it holds a session token) and no Referer leaking the JWT URL. */
@@ -15,10 +16,13 @@ function setNoStore(res: Response): void {
 
 /**
  * The SSO login (issue 6): an external system's JWT, in the app's `token_name` query parameter
- * or as `Authorization: Bearer <jwt>`, becomes a session token. Public for the global guard.
+ * or as `Authorization: Bearer <jwt>`, becomes a session token. Public for the global guard;
+ * {@link SSO_LOGINS_PER_MINUTE} attempts a minute per client address.
  */
 @ApiTags('SSO Token Apps')
 @Public()
+@UseGuards(SsoLoginLimitsGuard)
+@ApiTooManyRequestsResponse({ description: `more than ${SSO_LOGINS_PER_MINUTE} attempts a minute from one address (Retry-After says when to try again)` })
 @Controller('sso')
 export class SsoLoginController {
   constructor(private readonly login: SsoLoginService) {}

@@ -1,15 +1,12 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { LoginDto } from './dto/login.dto';
+import { LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_ATTEMPTS_PER_MINUTE, LoginLimitsGuard } from './login-limits.guard';
 import { SessionResponseDto } from './dto/session-response.dto';
 import { MessageResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
-
-/** Password login attempts per client address and minute. */
-export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 /** Session login and logout under `/1/` (issue 6). Bare objects; errors `{message}`. */
 @ApiTags('Users')
@@ -20,12 +17,13 @@ export class SessionsController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @UseGuards(ThrottlerGuard)
-  @Throttle({ default: { limit: LOGIN_ATTEMPTS_PER_MINUTE, ttl: 60_000 } })
-  @ApiOperation({ summary: 'Log in with name and password; returns a session token (rate-limited per address)' })
+  @UseGuards(LoginLimitsGuard)
+  @ApiOperation({ summary: 'Log in with name and password; returns a session token (rate-limited per address and per account)' })
   @ApiOkResponse({ type: SessionResponseDto })
   @ApiUnauthorizedResponse({ description: 'invalid name or password' })
-  @ApiTooManyRequestsResponse({ description: `more than ${LOGIN_ATTEMPTS_PER_MINUTE} attempts a minute` })
+  @ApiTooManyRequestsResponse({
+    description: `more than ${LOGIN_ATTEMPTS_PER_MINUTE} attempts a minute from one address, or ${LOGIN_ATTEMPTS_PER_ACCOUNT.limit} in ${LOGIN_ATTEMPTS_PER_ACCOUNT.ttl / 60_000} minutes for one account (Retry-After says when to try again)`,
+  })
   login(@Body() dto: LoginDto): Promise<SessionResponseDto> {
     return this.users.loginWithPassword(dto);
   }

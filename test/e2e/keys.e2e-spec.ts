@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import { KeyEntity } from '../../src/keys/entities/key.entity';
+import { createToken } from '../support/relay.builder';
+import { StubUpstream } from '../support/stub-upstream';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-databases';
 import { addUser, initRoot, TestUser } from '../support/users.builder';
@@ -94,6 +96,73 @@ describe.each(testDatabases())('Keys (seed 003) and prices on %s', (_label, data
     const bad = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ status: 3 }).expect(400);
     expect(bad.body.message).toMatch(/^status /);
     await t.http.patch('/1/keys/99999').set(auth(root.token)).send({ name: 'x' }).expect(404);
+  });
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data',
+    'http://2852039166/v1',
+    'http://0251.0376.0251.0376/v1',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[fe80::1]:8080/v1',
+    'http://[fd00:ec2::254]/',
+    'http://metadata.google.internal/computeMetadata/v1',
+  ])('POST /1/keys refuses the link-local or metadata endpoint %s: 400 naming endpoint, nothing stored', async (endpoint) => {
+    const before = await t.http.get('/1/keys').set(auth(root.token)).expect(200);
+    const res = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'sk-ssrf-123456', endpoint }).expect(400);
+    expect(res.body.message).toMatch(/^endpoint .*(link-local|metadata)/);
+    const azure = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'az-ssrf-123456', api_type: 'azure_openai', endpoint }).expect(400);
+    expect(azure.body.message).toMatch(/^endpoint /);
+    const after = await t.http.get('/1/keys').set(auth(root.token)).expect(200);
+    expect(after.body).toHaveLength(before.body.length);
+  });
+
+  it('POST /1/keys accepts private-range and loopback endpoints (self-hosted models)', async () => {
+    for (const endpoint of ['http://10.0.0.5:8000/v1', 'http://192.168.1.20:11434/v1', 'http://[fd12:3456::1]:8000/v1', 'http://127.0.0.1:11434/v1']) {
+      const res = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'sk-local-123456', endpoint, group: 'self-hosted' }).expect(200);
+      expect(res.body.endpoint).toBe(endpoint.replace(/\/$/, ''));
+      await t.http.delete(`/1/keys/${res.body.id}`).set(auth(root.token)).expect(200);
+    }
+  });
+
+  describe('PATCH binds endpoint and api_type to the key', () => {
+    let legit: StubUpstream;
+    let attacker: StubUpstream;
+    beforeAll(async () => {
+      [legit, attacker] = await Promise.all([StubUpstream.start(), StubUpstream.start()]);
+    });
+    afterAll(async () => Promise.all([legit?.close(), attacker?.close()]));
+
+    it('a new endpoint without the key is 400 naming the rule, and the next relayed call still carries the key to the old endpoint', async () => {
+      const created = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'sk-upstream-secret-1', endpoint: legit.baseUrl, group: 'bind' }).expect(200);
+      const res = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ endpoint: attacker.baseUrl }).expect(400);
+      expect(res.body.message).toMatch(/^key is required when endpoint or api_type changes/);
+      const token = await createToken(t.app, { userId: user.id, group: 'bind' });
+      const chat = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 };
+      await t.http.post('/v1/chat/completions').set(auth(token.key)).send(chat).expect(200);
+      expect(attacker.requests).toHaveLength(0);
+      expect(legit.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sk-upstream-secret-1']);
+      const list = await t.http.get('/1/keys').set(auth(root.token)).expect(200);
+      expect(list.body.find((k: { id: number }) => k.id === created.body.id).endpoint).toBe(legit.baseUrl);
+    });
+
+    it('a new api_type (Azure, whose resource is the endpoint host) without the key is 400; with the key both change', async () => {
+      const created = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'sk-upstream-secret-2', endpoint: legit.baseUrl, group: 'bind2' }).expect(200);
+      const type = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ api_type: 'azure_openai', endpoint: attacker.origin }).expect(400);
+      expect(type.body.message).toMatch(/^key is required/);
+      const typeOnly = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ api_type: 'azure_openai' }).expect(400);
+      expect(typeOnly.body.message).toMatch(/^endpoint is required|^key is required/);
+      const ok = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ api_type: 'azure_openai', endpoint: attacker.origin, key: 'az-own-key-123' }).expect(200);
+      expect(ok.body).toMatchObject({ ApiType: 'azure_openai', endpoint: attacker.origin, key: 'az-****-123' });
+      const resource = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ endpoint: 'https://other.openai.azure.com' }).expect(400);
+      expect(resource.body.message).toMatch(/^key is required/);
+    });
+
+    it('the same endpoint again, or other fields, need no key; a refused endpoint is refused with the key too', async () => {
+      const created = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'sk-upstream-secret-3', endpoint: legit.baseUrl, group: 'bind3' }).expect(200);
+      await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ endpoint: `${legit.baseUrl}/`, api_type: 'openai', name: 'same', priority: 3 }).expect(200);
+      const res = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ endpoint: 'http://2852039166/', key: 'sk-upstream-secret-3' }).expect(400);
+      expect(res.body.message).toMatch(/^endpoint .*link-local/);
+    });
   });
 
   it('DELETE /1/keys/:id answers {"message":"ok"}; then 404', async () => {

@@ -150,6 +150,22 @@ describe.each(testDatabases())('SSO token apps (seed 004, issue 6) on %s', (_lab
       expect(sign.body.msg).toMatch(/only root may sign tokens/);
     });
 
+    it('only root may delete an app that signs admins in: delete is 403, and a deleteBatch naming one is refused whole', async () => {
+      const admin = await addAdmin(t.http, root, 'sso-admin-delete');
+      await update({ ...SEED_EXAMPLE, name: 'RootsOwn', secret: hs.secretForApp, initroles: ['Administrator'], allow_admin_roles: '1' }).expect(200);
+      await update({ ...SEED_EXAMPLE, name: 'Ordinary', secret: hs.secretForApp }).expect(200);
+      const one = await t.http.post(`${API}/delete`).set(auth(admin.token)).send({ name: 'RootsOwn' }).expect(403);
+      expect(one.body).toEqual({ success: false, msg: 'only root may delete app "RootsOwn": it may sign admins in (allow_admin_roles=1)', code: '403' });
+      const batch = await t.http.post(`${API}/deleteBatch`).set(auth(admin.token)).send(['Ordinary', 'RootsOwn', 'ghost']).expect(403);
+      expect(batch.body).toEqual({ success: false, msg: expect.stringMatching(/^only root may delete app "RootsOwn": .*nothing was deleted$/), code: '403' });
+      const form = await t.http.post(`${API}/deleteBatch`).set(auth(admin.token)).type('form').send('names=Ordinary&names=RootsOwn').expect(403);
+      expect(form.body.success).toBe(false);
+      const names = (await t.http.get(`${API}/list`).set(auth(root.token)).expect(200)).body.data.map((a: { name: string }) => a.name);
+      expect(names).toEqual(expect.arrayContaining(['Ordinary', 'RootsOwn']));
+      await t.http.post(`${API}/deleteBatch`).set(auth(admin.token)).send(['Ordinary']).expect(200); // an ordinary app stays the admins'
+      await t.http.post(`${API}/delete`).set(auth(root.token)).send({ name: 'RootsOwn' }).expect(200, { msg: 'success', success: true });
+    });
+
     it('refuses a common user (403 "no permission") and an anonymous caller (401) on every config route', async () => {
       const routes = [
         () => t.http.post(`${API}/update`).send(SEED_EXAMPLE),

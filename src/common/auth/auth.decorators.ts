@@ -9,6 +9,8 @@ export const BEARER_SCHEME = 'bearer';
 export interface AuthRequirement {
   public?: boolean;
   admin?: boolean;
+  /** The `New-Api-User` header must equal the caller's user id (seed 000). */
+  newApiUser?: boolean;
 }
 
 /** The route needs no credentials (the relay's own token check, health, init). */
@@ -17,11 +19,12 @@ export const Public = () => SetMetadata(AUTH_METADATA, { public: true } satisfie
 /**
  * The route needs a valid user access token (`Authorization: Bearer <token>` or the bare token);
  * with `{ admin: true }` also role admin (10) or root (100). 401 when missing/unknown, 403 when not admin.
- * Routes under `/api/` also need the `New-Api-User` header to equal the caller's id (seed 000).
+ * With `{ newApiUserHeader: true }` (every new-api route under `/api/`) the `New-Api-User` header must
+ * equal the caller's id (seed 000), else 401. The guard reads this from the route, never from the URL.
  */
 export function Authenticated(options: { admin?: boolean; newApiUserHeader?: boolean } = {}) {
   const decorators = [
-    SetMetadata(AUTH_METADATA, { admin: !!options.admin } satisfies AuthRequirement),
+    SetMetadata(AUTH_METADATA, { admin: !!options.admin, newApiUser: !!options.newApiUserHeader } satisfies AuthRequirement),
     ApiBearerAuth(BEARER_SCHEME),
     ApiUnauthorizedResponse({ description: 'missing, unknown or revoked access token' }),
   ];

@@ -39,15 +39,17 @@ describe('AuthGuard', () => {
     [{}, NEW_API_USER_MESSAGES.missing],
     [{ 'new-api-user': 'abc' }, NEW_API_USER_MESSAGES.malformed],
     [{ 'new-api-user': '8' }, NEW_API_USER_MESSAGES.mismatch],
-  ])('on /api/* checks New-Api-User %j', async (extra, message) => {
-    const { guard, ctx } = context('/api/token/', { authorization: 'Bearer good', ...extra });
-    await expect(guard.canActivate(ctx)).rejects.toThrow(message);
+  ])('on a route declared with newApiUserHeader checks New-Api-User %j, whatever the URL says', async (extra, message) => {
+    for (const path of ['/api/token/', '/API/token/', '/anything']) {
+      const { guard, ctx } = context(path, { authorization: 'Bearer good', ...extra }, { admin: false, newApiUser: true });
+      await expect(guard.canActivate(ctx)).rejects.toThrow(message);
+    }
   });
 
-  it('accepts a matching New-Api-User on /api/* and ignores it on /1/*', async () => {
-    const api = context('/api/token/', { authorization: 'Bearer good', 'new-api-user': '7' });
+  it('accepts a matching New-Api-User where the route asks for it, and ignores it where it does not', async () => {
+    const api = context('/api/token/', { authorization: 'Bearer good', 'new-api-user': '7' }, { admin: false, newApiUser: true });
     await expect(api.guard.canActivate(api.ctx)).resolves.toBe(true);
-    const v1 = context('/1/me', { authorization: 'Bearer good', 'new-api-user': '99' });
+    const v1 = context('/1/me', { authorization: 'Bearer good', 'new-api-user': '99' }, { admin: false });
     await expect(v1.guard.canActivate(v1.ctx)).resolves.toBe(true);
   });
 });

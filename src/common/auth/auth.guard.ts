@@ -16,8 +16,10 @@ export const NEW_API_USER_MESSAGES = {
 /**
  * The one global guard. Reads `@Public()` / `@Authenticated()` metadata (a route without
  * either is treated as `@Authenticated()`), resolves the bearer credential to a
- * {@link Principal} and puts it on `request.principal`.
- * @throws UnauthorizedException (401) missing/unknown credential or a bad `New-Api-User` on `/api/*`
+ * {@link Principal} and puts it on `request.principal`. Which checks apply comes from the matched
+ * route's metadata only, never from the request URL (Express matches paths case-insensitively).
+ * @throws UnauthorizedException (401) missing/unknown credential, or a bad `New-Api-User` on a route
+ *   declared with `@Authenticated({ newApiUserHeader: true })`
  * @throws ForbiddenException (403) an admin route called by a common user
  */
 @Injectable()
@@ -40,7 +42,7 @@ export class AuthGuard implements CanActivate {
     const principal = await this.resolver.resolve(token);
     if (!principal) throw new UnauthorizedException('invalid or revoked access token');
 
-    if (request.path.startsWith('/api/')) this.checkNewApiUser(request.headers['new-api-user'], principal);
+    if (requirement.newApiUser) this.checkNewApiUser(request.headers['new-api-user'], principal);
     if (requirement.admin && !isAdmin(principal)) throw new ForbiddenException('admin role required');
     request.principal = principal;
     return true;
