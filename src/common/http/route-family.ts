@@ -1,8 +1,12 @@
 /** The wire families, each with its seed's error body. */
 export type RouteFamily = 'new-api' | 'admin-v1' | 'sso' | 'openai' | 'plain';
 
-/** Which family a request path belongs to: `/api/*`, `/1/*`, `/plugin/*` + `/sso/*`, `/v1/*`, or other. */
-export function routeFamilyOf(path: string): RouteFamily {
+/**
+ * Which family a request path belongs to: `/api/*`, `/1/*`, `/plugin/*` + `/sso/*`, `/v1/*`, or
+ * other. Case-insensitive, as Express routes are.
+ */
+export function routeFamilyOf(requestPath: string): RouteFamily {
+  const path = requestPath.toLowerCase();
   if (path.startsWith('/api/')) return 'new-api';
   if (path.startsWith('/1/')) return 'admin-v1';
   if (path.startsWith('/plugin/') || path.startsWith('/sso/')) return 'sso';
