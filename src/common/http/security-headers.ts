@@ -4,13 +4,14 @@ import { routeFamilyOf } from './route-family';
 
 /**
  * helmet's headers for every answer (`X-Content-Type-Options: nosniff`, `Referrer-Policy:
- * no-referrer`, `X-Frame-Options`, HSTS, cross-origin policies...) with a Content-Security-Policy
+ * no-referrer`, `X-Frame-Options: DENY`, HSTS, cross-origin policies...) with a Content-Security-Policy
  * that Swagger UI at `/docs` works under: scripts, styles and fetches from this origin only;
  * inline styles (Swagger UI sets them) and `data:` images. No `upgrade-insecure-requests`, so
  * `/docs` keeps working on a plain-HTTP deployment.
  */
 export function securityHeaders(): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
   return helmet({
+    frameguard: { action: 'deny' }, // as frame-ancestors 'none' below, for browsers without CSP
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
