@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -9,6 +9,7 @@ import { AuthGuard } from './common/auth/auth.guard';
 import { InvalidationBus } from './common/cache/invalidation-bus';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { bodyParsers } from './common/http/body-parsers';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { buildThrottlerOptions } from './common/throttle/throttler-options';
 import { EnvironmentVariables, validateEnv } from './config/env.validation';
@@ -26,10 +27,19 @@ import { UsagesModule } from './usages/usages.module';
 
 /**
  * The root module. `forRoot()` reads and validates `process.env` when called (at start, or
- * per test app), so a bad variable stops the start with one line naming it.
+ * per test app), so a bad variable stops the start with one line naming it. `configure` mounts
+ * the body parsers; Nest mounts a global module's middleware (the request logger of
+ * LoggerModule) before the root module's, so every request, a refused body included, gets its
+ * request id and its log line first.
  */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  constructor(private readonly config: ConfigService<EnvironmentVariables, true>) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(...bodyParsers(this.config.get('BODY_LIMIT', { infer: true }))).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+
   static forRoot(): DynamicModule {
     return {
       module: AppModule,

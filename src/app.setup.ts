@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SCHEME } from './common/auth/auth.decorators';
 import { describeErrorBodies } from './common/http/openapi-errors';
+import { noStoreForAccountRoutes, securityHeaders } from './common/http/security-headers';
 import { EnvironmentVariables } from './config/env.validation';
 import { parseTrustProxy } from './config/trust-proxy';
 import { RelayHttpHandler } from './relay/relay-http.handler';
@@ -12,17 +13,17 @@ import { RelayHttpHandler } from './relay/relay-http.handler';
 export const API_TAGS = ['Users', 'Tokens', 'Keys', 'Relay', 'Prices', 'Usages', 'SSO Token Apps', 'Health'];
 
 /**
- * Everything `main.ts` and the e2e app factory share: the pino logger, body parsers with the
- * configured limit (JSON and forms, nested `a[b]=c` keys), `trust proxy`, Swagger UI at `/docs`
- * (JSON at `/docs-json`) and shutdown hooks (SIGTERM drains in-flight requests, then closes the
- * database). The app must be created with `{ bodyParser: false, bufferLogs: true }`.
+ * Everything `main.ts` and the e2e app factory share: the pino logger, security headers and
+ * `Cache-Control: no-store` (see security-headers.ts), `trust proxy`, the relay's fast path,
+ * Swagger UI at `/docs` (JSON at `/docs-json`) and shutdown hooks (SIGTERM drains in-flight
+ * requests, then closes the database). The app must be created with `{ bodyParser: false,
+ * bufferLogs: true }`: the body parsers are mounted by `AppModule.configure`, after the request
+ * logger (see body-parsers.ts).
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<EnvironmentVariables, true>>(ConfigService);
   app.useLogger(app.get(Logger));
-  const limit = config.get('BODY_LIMIT', { infer: true });
-  app.useBodyParser('json', { limit });
-  app.useBodyParser('urlencoded', { limit, extended: true });
+  app.use(securityHeaders(), noStoreForAccountRoutes);
   app.set('trust proxy', parseTrustProxy(config.get('TRUST_PROXY', { infer: true })));
   app.disable('x-powered-by');
   const express = app.getHttpAdapter().getInstance() as { get(setting: string): (address: string, index: number) => boolean };

@@ -10,10 +10,12 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
 import { toInt } from '../common/http/int-transform';
+import { isPriceString } from '../prices/cost';
 
 /**
  * Environment schema, validated once at start (`@nestjs/config` `validate`). Defaults live here.
@@ -90,7 +92,13 @@ export class EnvironmentVariables {
    * `,<output>` (e.g. `2` or `2.5,10`). Unset: such models are refused (400 `model_price_missing`).
    */
   @IsOptional()
-  @Matches(/^\d{1,12}(\.\d{1,6})?(,\d{1,12}(\.\d{1,6})?)?$/, { message: 'must be <input USD per 1M>[,<output USD per 1M>], e.g. 2 or 2.5,10' })
+  @ValidateBy({
+    name: 'isModelPrice',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.split(',').length <= 2 && value.split(',').every(isPriceString),
+      defaultMessage: () => 'must be <input USD per 1M>[,<output USD per 1M>] from 0 to 1000000, e.g. 2 or 2.5,10',
+    },
+  })
   DEFAULT_MODEL_PRICE?: string;
 
   /** Relay: further upstream keys tried after a network error, 429 or 5xx (never after bytes reached the client). */

@@ -86,7 +86,9 @@ export class KeyPool implements OnModuleDestroy {
   /** Notes that `keyId` relayed a request now (flushed to `last_used_at` within 5 s). */
   markUsed(keyId: number): void {
     this.used.set(keyId, Math.floor(Date.now() / 1000));
-    this.timer ??= setTimeout(() => void this.flush(), LAST_USED_FLUSH_MS).unref();
+    this.timer ??= setTimeout(() => {
+      this.flush().catch((error: Error) => this.logger.warn(`last_used_at flush: ${error.message}`));
+    }, LAST_USED_FLUSH_MS).unref();
   }
 
   /** The in-memory last use of a key (unix seconds, 0 = none since start). */

@@ -1,4 +1,4 @@
-import { computeCost, formatPrice, parsePrice } from './cost';
+import { computeCost, formatPrice, parsePrice, parseStoredMicro } from './cost';
 
 const gpt35 = { model: 'gpt-3.5-turbo', inputMicro: parsePrice('2'), outputMicro: parsePrice('2') };
 
@@ -37,5 +37,23 @@ describe('cost', () => {
     expect(() => parsePrice('0.0000001')).toThrow();
     expect(() => parsePrice('-1')).toThrow();
     expect(() => parsePrice('1e-3')).toThrow();
+  });
+
+  it('accepts prices up to 1,000,000 USD per 1M tokens, no more', () => {
+    expect(parsePrice('1000000')).toBe(1_000_000_000_000n);
+    expect(parsePrice('999999.999999')).toBe(999_999_999_999n);
+    expect(() => parsePrice('1000000.000001')).toThrow(/from 0 to 1000000/);
+    expect(() => parsePrice('999999999999.999999')).toThrow();
+  });
+
+  it('reads a stored price only when it is an exact integer in range, from either driver', () => {
+    expect(parseStoredMicro('2500000')).toBe(2_500_000n);
+    expect(parseStoredMicro(2_500_000)).toBe(2_500_000n);
+    expect(parseStoredMicro(0)).toBe(0n);
+    expect(() => parseStoredMicro('1000000000001')).toThrow(/invalid stored price/);
+    expect(() => parseStoredMicro(1e18)).toThrow();
+    expect(() => parseStoredMicro(2.5)).toThrow();
+    expect(() => parseStoredMicro(-1)).toThrow();
+    expect(() => parseStoredMicro('2.5')).toThrow();
   });
 });

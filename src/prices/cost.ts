@@ -16,19 +16,45 @@ export interface Cost {
   quota: number;
 }
 
+/**
+ * The highest price a model may have, in micro-USD per 1M tokens (1,000,000 USD per 1M tokens,
+ * i.e. 1 USD a token). Far above any real price, and low enough that the quota of any request
+ * the relay admits stays an exact JS number.
+ */
+export const MAX_PRICE_MICRO = 1_000_000_000_000n;
+
 const PRICE = /^\d{1,12}(\.\d{1,6})?$/;
 
-/** True for a price string this module accepts: a non-negative decimal with at most 6 places. */
+/**
+ * True for a price string this module accepts: a non-negative decimal with at most 6 places,
+ * at most 1,000,000 (USD per 1M tokens).
+ */
 export function isPriceString(value: string): boolean {
-  return PRICE.test(value);
+  return PRICE.test(value) && toMicro(value) <= MAX_PRICE_MICRO;
 }
 
 /**
  * `"2.5"` (USD per 1M tokens) → 2_500_000n micro-USD per 1M tokens, exactly.
- * @throws Error for anything but a non-negative decimal with at most 6 places.
+ * @throws Error for anything but a non-negative decimal with at most 6 places, at most 1,000,000.
  */
 export function parsePrice(value: string): bigint {
-  if (!isPriceString(value)) throw new Error(`invalid price "${value}": expected a decimal with at most 6 places`);
+  if (!isPriceString(value)) throw new Error(`invalid price "${value}": expected a decimal from 0 to 1000000 with at most 6 places`);
+  return toMicro(value);
+}
+
+/**
+ * A stored price (micro-USD per 1M tokens, an integer column: a digit string from MySQL, a number
+ * from SQLite) → bigint, checked against the same range as {@link parsePrice}.
+ * @throws Error when the value is not an exact integer from 0 to {@link MAX_PRICE_MICRO}.
+ */
+export function parseStoredMicro(value: string | number | bigint): bigint {
+  const exact = typeof value === 'bigint' || (typeof value === 'string' && /^\d{1,19}$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value));
+  const micro = exact ? BigInt(value) : -1n;
+  if (micro < 0n || micro > MAX_PRICE_MICRO) throw new Error(`invalid stored price ${String(value)}: expected micro-USD per 1M tokens from 0 to ${MAX_PRICE_MICRO}`);
+  return micro;
+}
+
+function toMicro(value: string): bigint {
   const [whole, frac = ''] = value.split('.');
   return BigInt(whole) * 1_000_000n + BigInt(frac.padEnd(6, '0'));
 }

@@ -1,23 +1,26 @@
-import { Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { EnvironmentVariables } from '../config/env.validation';
-import { formatPrice, ModelPrice, parsePrice } from './cost';
+import { ModelPrice, parsePrice, parseStoredMicro } from './cost';
 import { PriceInputDto } from './dto/put-prices.dto';
 import { PriceResponseDto, toPriceResponse } from './dto/price-response.dto';
 import { PriceEntity } from './entities/price.entity';
 
 /**
  * Model prices (issue 4): the `model_prices` table, held in memory (reloaded on every `price`
- * invalidation, local or from another instance), so pricing a request costs no query.
+ * invalidation, local or from another instance), so pricing a request costs no query. A row that
+ * does not read as a price (hand-edited, or carried over out of range) is logged and left out;
+ * a failed reload is logged and the table in memory stays as it was.
  */
 @Injectable()
 export class PricesService implements OnModuleInit {
   private table = new Map<string, ModelPrice>();
   private generation = 0;
   private readonly fallback?: ModelPrice;
+  private readonly logger = new Logger('Prices');
 
   constructor(
     @InjectRepository(PriceEntity) private readonly prices: Repository<PriceEntity>,
@@ -30,7 +33,7 @@ export class PricesService implements OnModuleInit {
       this.fallback = { model: '*', inputMicro: parsePrice(input), outputMicro: parsePrice(output) };
     }
     this.bus.subscribe((event) => {
-      if (event.topic === 'price') void this.reload();
+      if (event.topic === 'price') this.reload().catch((error: Error) => this.logger.error(`price reload failed: ${error.message}`));
     });
   }
 
@@ -58,7 +61,10 @@ export class PricesService implements OnModuleInit {
   /** Every priced model, by name. */
   async list(): Promise<PriceResponseDto[]> {
     const rows = await this.prices.find({ order: { model: 'ASC' } });
-    return rows.map(toPriceResponse);
+    return rows.flatMap((row) => {
+      const price = readRow(row);
+      return price ? [toPriceResponse(price, row.updatedAt)] : [];
+    });
   }
 
   /** Adds or replaces the given prices in one transaction; returns the whole table. */
@@ -66,8 +72,8 @@ export class PricesService implements OnModuleInit {
     const now = new Date();
     const rows = entries.map((e) => ({
       model: e.model.trim(),
-      inputPerMillion: formatPrice(parsePrice(e.input)),
-      outputPerMillion: formatPrice(parsePrice(e.output)),
+      inputMicro: parsePrice(e.input).toString(),
+      outputMicro: parsePrice(e.output).toString(),
       updatedAt: now,
     }));
     await this.prices.manager.transaction(async (tx) => {
@@ -88,9 +94,13 @@ export class PricesService implements OnModuleInit {
     const generation = ++this.generation;
     const rows = await this.prices.find();
     if (generation !== this.generation) return;
-    this.table = new Map(
-      rows.map((r) => [r.model, { model: r.model, inputMicro: parsePrice(normalize(r.inputPerMillion)), outputMicro: parsePrice(normalize(r.outputPerMillion)) }]),
-    );
+    const table = new Map<string, ModelPrice>();
+    for (const row of rows) {
+      const price = readRow(row);
+      if (price) table.set(price.model, price);
+      else this.logger.error(`model_prices row "${row.model}" skipped: its price is out of range (set it again with PUT /1/prices, or DELETE it)`);
+    }
+    this.table = table;
   }
 }
 
@@ -100,8 +110,11 @@ export function snapshotBase(model: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/** `"2.000000"` / `2` from the driver → `"2.000000"` / `"2"` as {@link parsePrice} reads it. */
-function normalize(value: string | number): string {
-  const s = String(value);
-  return s.includes('e') ? Number(s).toFixed(6) : s;
+/** A stored row → its price; undefined when a column does not hold a price {@link parseStoredMicro} accepts. */
+function readRow(row: PriceEntity): ModelPrice | undefined {
+  try {
+    return { model: row.model, inputMicro: parseStoredMicro(row.inputMicro), outputMicro: parseStoredMicro(row.outputMicro) };
+  } catch {
+    return undefined;
+  }
 }

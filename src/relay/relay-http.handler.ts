@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import proxyaddr from 'proxy-addr';
 import { describeError } from '../common/http/all-exceptions.filter';
+import { assertBodyDepth } from '../common/http/body-depth';
 import { errorBody } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { stdoutLines } from '../common/logging/stdout-lines';
@@ -33,7 +34,8 @@ export function parseBodyLimit(value: string): number {
  * The relay's hot path, served straight from the Node HTTP server ahead of Express and Nest
  * (issue 4's latency and throughput targets leave no room for the framework's per-request
  * pipeline). It does what the framework would: a request id (`X-Request-Id`, echoed), the JSON
- * body within `BODY_LIMIT` (413 past it, 400 when malformed), the client address under
+ * body within `BODY_LIMIT` (413 past it, 400 when malformed or nested past `MAX_BODY_DEPTH`,
+ * with the same check as the Express body parsers), the client address under
  * `TRUST_PROXY` (Express's own rule, via proxy-addr), errors in OpenAI's shape, and one JSON log
  * line per request with the URL's query values redacted and no headers. Everything else, and
  * every route when `RELAY_FAST_PATH=false`, goes to Express as usual.
@@ -81,6 +83,9 @@ export class RelayHttpHandler {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
+    // Of helmet's headers (security-headers.ts) only this one concerns an API answer; the rest
+    // (CSP, frame and cross-origin policies) govern documents, and the hot path skips them.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     const ip = proxyaddr(req, trust);
     const relayRequest: RelayRequest = { headers: req.headers, body: undefined, ip, id };
     res.once('close', () => this.logLine(req, res, relayRequest, started));
@@ -106,9 +111,11 @@ export class RelayHttpHandler {
       answered = true;
       const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       try {
+        assertBodyDepth(rawBody);
         relayRequest.body = JSON.parse(rawBody.toString('utf8'));
       } catch (error) {
-        sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${(error as Error).message}`));
+        if (error instanceof SyntaxError) sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${error.message}`));
+        else this.fail(error, id, res);
         return;
       }
       relayRequest.rawBody = rawBody;

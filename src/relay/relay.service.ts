@@ -16,6 +16,7 @@ import type { PolicyToken } from '../tokens/token-policy';
 import type { UsageRecordInput } from '../usages/usage-batch';
 import { assertModelAllowed, assertTokenUsable, Refusals } from './relay-policy';
 import { completionTokenBound, promptTokenBound } from './request-estimate';
+import { assertRelayRequest } from './relay-request-rules';
 import { TokenCache } from './token-cache.service';
 import { UsageChunkFilter } from './usage-chunk-filter';
 import { countChatPrompt, countInput } from './token-counter';
@@ -207,12 +208,8 @@ export class RelayService {
    */
   private admit(operation: RelayOperation, token: PolicyToken | null, req: RelayRequest, body: Record<string, unknown> | undefined): Admission | Promise<Admission> {
     assertTokenUsable(token, req.ip, Math.floor(Date.now() / 1000));
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw Refusals.badRequest('the request body must be a JSON object');
+    assertRelayRequest(operation, body);
     const model = body.model;
-    if (typeof model !== 'string' || model.trim() === '') throw Refusals.badRequest('model is required');
-    if (operation === 'chat/completions' && !Array.isArray(body.messages)) throw Refusals.badRequest('messages must be an array');
-    if (operation === 'completions' && body.prompt === undefined) throw Refusals.badRequest('prompt is required');
-    if (operation === 'embeddings' && body.input === undefined) throw Refusals.badRequest('input is required');
     assertModelAllowed(token, model);
     const price = this.prices.priceFor(model);
     if (!price) throw Refusals.noPrice(model);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import {
   ApiBadRequestResponse,
@@ -114,7 +114,6 @@ export class TokensController {
   @Post()
   @Authenticated({ newApiUserHeader: true })
   @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Create a token (seed 002); data carries the full sk- key, shown only here and by reveal' })
   @ApiBody({
     type: CreateTokenDto,
@@ -193,8 +192,6 @@ export class TokensController {
   @UseGuards(PerUserThrottlerGuard)
   @Throttle({ default: REVEAL_LIMIT })
   @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
   @ApiOperation({ summary: 'Reveal the full sk- key of one own token (10 a minute per user; never cached)' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })

@@ -121,6 +121,28 @@ describe.each(testDatabases({ withMemory: true }))('Relay refusals on %s', (_lab
     expect(await refused(token.key, 400, 'invalid_request', { model: 'gpt-3.5-turbo' })).toMatch(/messages/);
   });
 
+  it('400 naming the field for numbers past the documented ranges (1e308, 2^60, fractions, strings), the quota untouched', async () => {
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 1_000_000 });
+    const cases: [object, RegExp][] = [
+      [{ ...CHAT, n: 1e308 }, /^n must be an integer from 1 to 128$/],
+      [{ ...CHAT, n: 0 }, /^n must be an integer from 1 to 128$/],
+      [{ ...CHAT, max_tokens: 1e308 }, /^max_tokens must be an integer from 0 to 1000000$/],
+      [{ ...CHAT, max_tokens: 2 ** 60 }, /^max_tokens must be an integer from 0 to 1000000$/],
+      [{ ...CHAT, max_tokens: 1.5 }, /^max_tokens /],
+      [{ ...CHAT, max_completion_tokens: -1 }, /^max_completion_tokens must be an integer from 0 to 1000000$/],
+      [{ ...CHAT, max_completion_tokens: '100' }, /^max_completion_tokens /],
+      [{ ...CHAT, stream: 'yes' }, /^stream must be a boolean$/],
+      [{ model: 'gpt-3.5-turbo-instruct', prompt: 'hi', n: 129 }, /^n /],
+    ];
+    for (const [body, message] of cases) {
+      const path = 'prompt' in body ? '/v1/completions' : '/v1/chat/completions';
+      const res = await t.http.post(path).set(auth(token.key)).send(body).expect(400);
+      expect(res.body.error).toEqual({ message: expect.stringMatching(message), type: 'invalid_request_error', code: 'invalid_request' });
+    }
+    expect((await tokenRow(t.app, token.id)).remainQuota).toBe(1_000_000);
+    await t.http.post('/v1/chat/completions').set(auth(token.key)).send({ ...CHAT, n: 128, max_tokens: null, max_completion_tokens: 1_000 }).expect(200);
+  });
+
   it('a price change applies to the next request (price invalidation)', async () => {
     await t.http.put('/1/prices').set(auth(root.token)).send({ prices: [{ model: 'gpt-4o', input: '10', output: '10' }] }).expect(200);
     const token = await createToken(t.app, { userId: user.id });

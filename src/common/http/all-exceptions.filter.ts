@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { BodyTooDeepError } from './body-depth';
 import { CodedHttpException } from './http-error';
 import { errorBody, routeFamilyOf } from './route-family';
 
@@ -12,6 +13,11 @@ interface ExpressBodyError {
 
 /** Status and client-safe message of any thrown value; 500 and a generic text for the unknown. */
 export function describeError(exception: unknown): { status: number; message: string; code?: string; known: boolean } {
+  const raw = exception instanceof HttpException && exception.cause ? exception.cause : exception;
+  if (raw instanceof BodyTooDeepError || (raw as ExpressBodyError | undefined)?.type === 'querystring.parse.rangeError') {
+    const tooDeep = new BodyTooDeepError(); // a form nested past the limit: qs's depth error, the same refusal
+    return { status: tooDeep.status, message: tooDeep.message, code: tooDeep.code, known: true };
+  }
   if (exception instanceof HttpException && exception.cause && typeof exception.cause === 'object') {
     const cause = exception.cause as ExpressBodyError;
     if (cause.type === 'entity.parse.failed') return { status: 400, message: `malformed JSON body: ${cause.message}`, known: true };

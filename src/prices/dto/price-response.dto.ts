@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { formatPrice, parsePrice } from '../cost';
-import type { PriceEntity } from '../entities/price.entity';
+import { formatPrice, ModelPrice } from '../cost';
 
 /** A model's price in USD per 1,000,000 tokens (decimal strings). */
 export class PriceResponseDto {
@@ -17,12 +16,7 @@ export class PriceResponseDto {
   updatedAt: string;
 }
 
-function tidy(value: string | number): string {
-  const s = String(value);
-  return formatPrice(parsePrice(s.includes('e') ? Number(s).toFixed(6) : s));
-}
-
-/** Entity → wire object: `input`/`output` USD per 1M tokens as plain decimal strings (`"2.5"`), `updatedAt` ISO-8601 UTC. */
-export function toPriceResponse(row: PriceEntity): PriceResponseDto {
-  return { model: row.model, input: tidy(row.inputPerMillion), output: tidy(row.outputPerMillion), updatedAt: new Date(row.updatedAt).toISOString() };
+/** A stored price → wire object: `input`/`output` USD per 1M tokens as plain decimal strings (`"2.5"`), `updatedAt` ISO-8601 UTC. */
+export function toPriceResponse(price: ModelPrice, updatedAt: Date): PriceResponseDto {
+  return { model: price.model, input: formatPrice(price.inputMicro), output: formatPrice(price.outputMicro), updatedAt: new Date(updatedAt).toISOString() };
 }

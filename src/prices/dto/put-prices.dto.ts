@@ -1,11 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, ValidateBy, ValidateNested } from 'class-validator';
+import { isPriceString } from '../cost';
 
 const toStringValue = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
-const PRICE = /^\d{1,12}(\.\d{1,6})?$/;
 
-/** One model's price: USD per 1,000,000 tokens, as a number or decimal string with at most 6 places. */
+/** A price field: a string {@link isPriceString} accepts (0 to 1,000,000 USD per 1M tokens, at most 6 places). */
+function IsPrice(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isPrice',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isPriceString(value),
+      defaultMessage: (args) => `${args?.property} must be a number of USD per 1M tokens from 0 to 1000000 with at most 6 decimal places`,
+    },
+  });
+}
+
+/** One model's price: USD per 1,000,000 tokens (0 to 1,000,000), as a number or decimal string with at most 6 places. */
 export class PriceInputDto {
   @ApiProperty({ example: 'gpt-3.5-turbo' })
   @IsString()
@@ -16,15 +27,13 @@ export class PriceInputDto {
   /** USD per 1M input (prompt) tokens. */
   @ApiProperty({ example: '2', type: String })
   @Transform(toStringValue)
-  @IsString({ message: 'input must be a non-negative number of USD per 1M tokens' })
-  @Matches(PRICE, { message: 'input must be a non-negative number of USD per 1M tokens with at most 6 decimal places' })
+  @IsPrice()
   input: string;
 
   /** USD per 1M output (completion) tokens. */
   @ApiProperty({ example: '2', type: String })
   @Transform(toStringValue)
-  @IsString({ message: 'output must be a non-negative number of USD per 1M tokens' })
-  @Matches(PRICE, { message: 'output must be a non-negative number of USD per 1M tokens with at most 6 decimal places' })
+  @IsPrice()
   output: string;
 }
 

@@ -1,20 +1,23 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { decimalString } from '../../database/column-transformers';
 
 /**
- * The price of one model (issue 4): USD per 1,000,000 input (prompt) tokens and per 1,000,000
- * output (completion) tokens, as decimal strings with up to 6 places.
+ * The price of one model (issue 4), in integer micro-USD per 1,000,000 tokens (= pico-USD per
+ * token), one BIGINT column per kind of token: SQLite and MySQL both keep integers exactly, where
+ * a SQLite DECIMAL is a float. Drivers hand BIGINT back as a digit string (MySQL) or a number
+ * (SQLite); `parseStoredMicro` reads either. A further kind of token is one more column like these.
  */
 @Entity('model_prices')
 export class PriceEntity {
   @PrimaryColumn({ type: 'varchar', length: 128 })
   model: string;
 
-  @Column({ name: 'input_per_million', type: 'decimal', precision: 20, scale: 6, transformer: decimalString })
-  inputPerMillion: string;
+  /** Micro-USD per 1M input (prompt) tokens. */
+  @Column({ name: 'input_micro', type: 'bigint' })
+  inputMicro: string | number;
 
-  @Column({ name: 'output_per_million', type: 'decimal', precision: 20, scale: 6, transformer: decimalString })
-  outputPerMillion: string;
+  /** Micro-USD per 1M output (completion) tokens. */
+  @Column({ name: 'output_micro', type: 'bigint' })
+  outputMicro: string | number;
 
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt: Date;
