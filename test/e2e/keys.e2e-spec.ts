@@ -136,6 +136,7 @@ describe.each(testDatabases())('Keys (seed 003) and prices on %s', (_label, data
       const created = await t.http.post('/1/keys').set(auth(root.token)).send({ key: 'sk-upstream-secret-1', endpoint: legit.baseUrl, group: 'bind' }).expect(200);
       const res = await t.http.patch(`/1/keys/${created.body.id}`).set(auth(root.token)).send({ endpoint: attacker.baseUrl }).expect(400);
       expect(res.body.message).toMatch(/^key is required when endpoint or api_type changes/);
+      await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ groups: ['default', 'bind'] }).expect(200);
       const token = await createToken(t.app, { userId: user.id, group: 'bind' });
       const chat = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 };
       await t.http.post('/v1/chat/completions').set(auth(token.key)).send(chat).expect(200);
