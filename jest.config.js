@@ -16,9 +16,9 @@ const common = {
   testEnvironment: 'node',
   transform,
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
-  testTimeout: 30000,
 };
 module.exports = {
+  testTimeout: 30000, // a global option: inside `projects` Jest ignores it
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -25,42 +25,9 @@ export class SqliteTransactionLock {
     return this.holder !== undefined && this.scope.getStore() === this.holder;
   }
 
-  /** True when a synchronous better-sqlite3 call may run right now without jumping the queue ({@link runExclusive}'s fast case). */
-  get idle(): boolean {
-    return this.holder === undefined && this.waiters.length === 0;
-  }
-
-  /** True when someone waits for the lock (so a holder that can let go should). */
-  get contended(): boolean {
-    return this.waiters.length > 0;
-  }
-
   /** Resolves when no transaction is open (at once when none is). */
   async whenFree(): Promise<void> {
     while (this.holder !== undefined) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /**
-   * Runs `fn` (synchronous better-sqlite3 work) when no TypeORM transaction is open, so it can
-   * neither join nor be undone by another request's transaction. Runs at once when free.
-   */
-  async runExclusive<T>(fn: () => T): Promise<T> {
-    if (!this.idle) await this.whenFree();
-    return fn();
-  }
-
-  /**
-   * Holds the lock for `fn` (which may await), as a transaction of its own would: TypeORM
-   * statements and {@link runExclusive} calls from elsewhere wait until `fn` settles.
-   */
-  async hold<T>(fn: () => Promise<T>): Promise<T> {
-    const token = Symbol('sqlite-hold');
-    await this.acquire(token);
-    try {
-      return await this.scope.run(token, fn);
-    } finally {
-      this.release(token);
-    }
   }
 
   /** Patches the data source's shared SQLite query runner; a no-op for other drivers. */
@@ -142,9 +109,4 @@ function patchEntityManagerOnce(): void {
       return lock.scope.run(Symbol(`sqlite-${name}`), () => original.apply(this, args));
     };
   }
-}
-
-/** The lock installed on a SQLite data source, or undefined (MySQL). */
-export function sqliteLockOf(dataSource: DataSource): SqliteTransactionLock | undefined {
-  return registry.get(dataSource);
 }

@@ -26,12 +26,14 @@ export class Lease {
   reserved = 0;
   /** Set once replaced: it takes no more requests and gives back what it holds. */
   retired = false;
-  /** Near exhaustion: every request takes its own amount from the balance and gives back the rest after. */
+  /** Settlements charged to it in memory and not yet written: until they are, its row still holds their quota. */
+  unsettled = 0;
+  /** Near exhaustion: every request takes from the balance only what the lease is missing for it. */
   direct = false;
   /** The balance after this instance's last take, quota units. */
   balanceSeen = Number.POSITIVE_INFINITY;
-  /** A top-up under way (shared by the requests waiting for it). */
-  topUp: Promise<void> | undefined;
+  /** The take from the balance under way: one at a time per lease, the requests that need more wait for it. */
+  taking: Promise<boolean> | undefined;
   lastUsed = 0;
   private windowStart = 0;
   private windowUnits = 0;
@@ -76,7 +78,7 @@ export class Lease {
 
   /** True when, after a reservation of `amount`, less than half the target would be free: top up ahead of need. */
   wantsTopUp(amount: number): boolean {
-    return !this.direct && !this.retired && this.topUp === undefined && this.free < this.target(amount) / 2;
+    return !this.direct && !this.retired && this.taking === undefined && this.free < this.target(amount) / 2;
   }
 
   /** Notes the balance left after a take of reservations of `amount`, switching per-request mode on or off. */

@@ -155,13 +155,15 @@ export class LedgerStore {
   }
 
   /**
-   * Extends every lease of `instanceId` to `expiresAt` (unix ms).
-   * @returns the ids of its leases that still exist (the others were reclaimed)
+   * Extends the leases `ids` of `instanceId` to `expiresAt` (unix ms). A row of the instance that it
+   * does not name is left to expire and be reclaimed.
+   * @returns those of `ids` that still exist (the others were reclaimed or cleared)
    */
-  async renew(instanceId: string, expiresAt: number): Promise<Set<number>> {
+  async renew(instanceId: string, ids: number[], expiresAt: number): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
     const leases = this.dataSource.getRepository(QuotaLeaseEntity);
-    await leases.update({ instanceId }, { expiresAt });
-    const live = await leases.find({ select: { id: true }, where: { instanceId } });
+    await leases.update({ instanceId, id: In(ids) }, { expiresAt });
+    const live = await leases.find({ select: { id: true }, where: { instanceId, id: In(ids) } });
     return new Set(live.map((l) => l.id));
   }
 
@@ -178,10 +180,16 @@ export class LedgerStore {
     return reclaimed;
   }
 
-  /** Quota units held in leases by instances other than `instanceId` for `subject`. */
-  async heldElsewhere(instanceId: string, subject: Subject): Promise<number> {
+  /**
+   * What `subject` has where this instance cannot spend it: its balance, and the quota units held
+   * in leases by instances other than `instanceId` (null balance = unlimited: Infinity).
+   */
+  async elsewhere(instanceId: string, subject: Subject): Promise<{ balance: number; leased: number }> {
+    const { table, balance } = BALANCE[subject.kind];
+    const [row] = await this.dataSource.query(`SELECT ${balance} AS balance FROM ${table} WHERE id = ?`, [subject.id]);
     const rows = await this.dataSource.getRepository(QuotaLeaseEntity).find({ where: { subject: subject.kind, subjectId: subject.id } });
-    return rows.filter((l) => l.instanceId !== instanceId).reduce((sum, l) => sum + l.amount, 0);
+    const leased = rows.filter((l) => l.instanceId !== instanceId).reduce((sum, l) => sum + l.amount, 0);
+    return { balance: row?.balance === null || row?.balance === undefined ? Number.POSITIVE_INFINITY : Number(row.balance), leased };
   }
 
   /**

@@ -43,6 +43,8 @@ export type Admission = Hold | Refusal;
 interface Pending {
   record: UsageRecordInput;
   deltas: SubjectDelta[];
+  /** The leases it was charged to (their `unsettled` count drops once it is written). */
+  leases: Lease[];
 }
 
 /** Settlements written per transaction at most. */
@@ -51,8 +53,8 @@ const MAX_BATCH = 500;
 const IDLE_MS = 5_000;
 /** After a recall, a subject takes quota per request on this instance for this long. */
 const RECALLED_MS = 10_000;
-/** How long a request the balance cannot cover waits for leases recalled from other instances. */
-const RECALL_WAIT_MS = 3_000;
+/** How long a request the balance cannot cover waits for leases recalled from other instances (the change feed is polled twice a second). */
+const RECALL_WAIT_MS = 1_500;
 /** Retries of a failed settlement batch before its requests are given up (and logged). */
 const SETTLE_ATTEMPTS = 3;
 
@@ -65,9 +67,9 @@ const SETTLE_ATTEMPTS = 3;
  * ({@link LedgerStore.take}), sized to the subject's recent spending and bounded by a share of the
  * balance, topped up before it runs dry, given back when idle, on shutdown, and at once when the
  * subject changes (any `token` or `user` invalidation, from this instance or another). Near
- * exhaustion a lease holds just what each request needs and gives back the rest when it settles;
- * a request the balance cannot cover while other instances hold leases on the subject recalls
- * them (a `lease` invalidation) and waits for them before it is refused.
+ * exhaustion a lease takes just what each request is missing; a request the balance cannot cover
+ * while other instances hold leases on the subject recalls them (a `lease` invalidation) and
+ * waits for them before it is refused.
  *
  * Settlement charges what the upstream really used, in full: from the request's lease as far as
  * it goes, beyond that from the balance, which may then go below zero (the subject is refused
@@ -129,7 +131,7 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
       }
       const lease = this.leaseOf(subject, now);
       parts.push({ subject, lease, reserved: 0 });
-      if (!lease.direct && lease.free >= units) {
+      if (lease.free >= units) {
         lease.reserve(units, now);
         parts[i].reserved = units;
         if (lease.wantsTopUp(units)) this.startTopUp(lease, units);
@@ -146,31 +148,33 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
   settle(hold: Hold, charge: number, record: Omit<UsageRecordInput, 'quota'>): void {
     const units = Math.max(0, Math.ceil(charge));
     const deltas: SubjectDelta[] = [];
+    const leases: Lease[] = [];
     for (const part of hold.parts) {
       const delta: SubjectDelta = { subject: part.subject, fromLease: 0, direct: 0, giveBack: 0, charged: units, requests: 1 };
       const lease = part.lease;
       if (lease) {
+        leases.push(lease);
+        lease.unsettled++;
         lease.reserved -= part.reserved;
         delta.leaseId = lease.leaseId;
         delta.fromLease = Math.min(units, Math.max(0, lease.free));
         delta.direct = units - delta.fromLease;
         lease.held -= delta.fromLease;
-        if (lease.retired || lease.direct) {
+        if (lease.retired) {
           delta.giveBack = Math.max(0, lease.free);
           lease.held -= delta.giveBack;
         }
-        if (lease.retired && lease.reserved === 0) this.closing.add(lease);
       } else delta.direct = 0; // unlimited: counted, nothing taken
       deltas.push(delta);
     }
-    this.queue.push({ record: { ...record, quota: units }, deltas });
+    this.queue.push({ record: { ...record, quota: units }, deltas, leases });
     if (this.queue.length >= MAX_BATCH) this.flushSoon(0);
     else this.flushSoon(this.settleMs);
   }
 
   /** Queues the usage record of a request refused before it held any quota: quota 0, nothing charged. */
   record(record: Omit<UsageRecordInput, 'quota'>): void {
-    this.queue.push({ record: { ...record, quota: 0 }, deltas: [] });
+    this.queue.push({ record: { ...record, quota: 0 }, deltas: [], leases: [] });
     this.flushSoon(this.settleMs);
   }
 
@@ -248,9 +252,10 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Makes `units` fit in `lease` and reserves them: waits for a top-up under way, takes more from
-   * the balance, and when the balance cannot cover it while other instances hold leases on the
-   * subject, recalls those and tries again until {@link RECALL_WAIT_MS} has passed.
+   * Makes `units` fit in `lease` and reserves them: waits for the take under way (one at a time
+   * per lease, so that concurrent requests never open two leases), takes more from the balance,
+   * and when the balance cannot cover it while other instances hold leases on the subject, recalls
+   * those and tries again until {@link RECALL_WAIT_MS} has passed.
    * @returns the lease the units were reserved on (a fresh one if `lease` was replaced meanwhile),
    *   or undefined when the quota cannot cover them
    */
@@ -258,18 +263,20 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
     let deadline: number | undefined;
     for (;;) {
       if (lease.retired) lease = this.leaseOf(lease.subject, Date.now());
-      if (!lease.direct && lease.free >= units) {
+      if (lease.free >= units) {
         lease.reserve(units, Date.now());
         return lease;
       }
-      if (lease.topUp && !lease.direct) {
-        await lease.topUp;
+      if (lease.taking) {
+        await lease.taking.catch(() => false);
         continue;
       }
-      if (await this.take(lease, units, true)) return lease;
+      if (await this.startTake(lease, units)) continue;
       if (lease.retired) continue;
       // the balance cannot cover it: leases elsewhere may hold what it needs
-      if (this.stopped || (await this.store.heldElsewhere(this.instanceId, lease.subject)) <= 0) return undefined;
+      if (this.stopped) return undefined;
+      const { balance, leased } = await this.store.elsewhere(this.instanceId, lease.subject);
+      if (leased <= 0 || Math.max(0, balance) + leased + Math.max(0, lease.free) < units) return undefined; // all of it together does not cover it
       deadline ??= Date.now() + RECALL_WAIT_MS;
       if (Date.now() > deadline) return undefined;
       this.bus.publish({ topic: 'lease', id: subjectKey(lease.subject) });
@@ -279,37 +286,38 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Starts a top-up ahead of need (its failure is logged; requests then take what they need themselves). */
   private startTopUp(lease: Lease, units: number): void {
-    lease.topUp = this.take(lease, units, false)
-      .then(() => undefined)
-      .catch((error: Error) => this.logger.warn(`quota lease top-up for ${subjectKey(lease.subject)} failed: ${error.message}`))
-      .finally(() => (lease.topUp = undefined));
+    this.startTake(lease, units).catch((error: Error) => this.logger.warn(`quota lease top-up for ${subjectKey(lease.subject)} failed: ${error.message}`));
+  }
+
+  /** Runs {@link take} as the lease's one take under way. */
+  private startTake(lease: Lease, units: number): Promise<boolean> {
+    const taking = this.take(lease, units);
+    lease.taking = taking;
+    void taking.catch(() => false).finally(() => {
+      if (lease.taking === taking) lease.taking = undefined;
+    });
+    return taking;
   }
 
   /**
    * Takes what `lease` wants for reservations of `units` from the balance (the whole target, or
-   * only what is missing when that is all the balance has, switching to per request). With
-   * `reserve`, reserves `units` in the same step as the quota arrives, so that nothing (a
-   * settlement giving back what is free, a recall) can hand it on in between.
-   * @returns true when something was taken (and, with `reserve`, `units` reserved)
+   * only what is missing when that is all the balance has, switching to per request).
+   * @returns true when something was taken
    */
-  private async take(lease: Lease, units: number, reserve: boolean): Promise<boolean> {
+  private async take(lease: Lease, units: number): Promise<boolean> {
     const attempt = async (amount: number): Promise<boolean> => {
-      if (amount > 0) {
-        const expiresAt = Date.now() + this.ttlMs;
-        const taken = await retryOnLockConflict(() => this.store.take(this.instanceId, lease.subject, amount, expiresAt, lease.leaseId));
-        if (!taken) return false;
-        lease.leaseId = taken.leaseId;
-        lease.held += amount;
-        if (lease.retired) {
-          // replaced while the take was under way: what it got goes back with it
-          this.closing.add(lease);
-          return false;
-        }
-        lease.sawBalance(taken.balance, units);
+      if (amount <= 0) return true;
+      const expiresAt = Date.now() + this.ttlMs;
+      const taken = await retryOnLockConflict(() => this.store.take(this.instanceId, lease.subject, amount, expiresAt, lease.leaseId));
+      if (!taken) return false;
+      lease.leaseId = taken.leaseId;
+      lease.held += amount;
+      if (lease.retired) {
+        // replaced while the take was under way: what it got goes back with it
+        this.closing.add(lease);
+        return false;
       }
-      if (!reserve) return true;
-      if (lease.retired || lease.free < units) return false;
-      lease.reserve(units, Date.now());
+      lease.sawBalance(taken.balance, units);
       return true;
     };
     const want = lease.want(units);
@@ -359,14 +367,19 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
         const ids = pending.map((p) => p.record.requestId).join(',');
         this.logger.error(`settling ${pending.length} request(s) failed, not charged (their leases return what they held): ${error.message} [${ids}]`);
       }
+      for (const p of pending) for (const lease of p.leases) lease.unsettled--;
     }
     await this.closeRetired();
   }
 
-  /** Closes the rows of retired leases no request holds any more (what they hold goes back to the balance). */
+  /**
+   * Closes the rows of retired leases no request holds and no queued settlement is charged to any
+   * more (what they hold goes back to the balance; returning a charge not yet written would let it
+   * be spent twice).
+   */
   private async closeRetired(): Promise<void> {
     for (const lease of [...this.closing]) {
-      if (lease.reserved > 0) continue;
+      if (lease.reserved > 0 || lease.unsettled > 0) continue;
       this.closing.delete(lease);
       if (lease.leaseId === undefined) continue;
       try {
@@ -386,8 +399,8 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
     const key = subjectKey(lease.subject);
     if (this.leases.get(key) === lease) this.leases.delete(key);
     if (lease.leaseId === undefined) return;
-    if (lease.reserved === 0) {
-      this.closing.add(lease);
+    this.closing.add(lease);
+    if (lease.reserved === 0 && lease.unsettled === 0) {
       this.track(this.closeRetired());
     } else if (lease.free > 0) {
       const free = lease.free;
@@ -402,22 +415,33 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Another instance needs this subject's quota: give the lease back and take per request for a while. */
+  /**
+   * Another instance needs this subject's quota: give the lease back (what is free at once, the
+   * rest once the queued settlements charged to it are written, which happens now) and take per
+   * request for a while.
+   */
   private onRecall(key: string): void {
     this.recalled.set(key, Date.now() + RECALLED_MS);
     const lease = this.leases.get(key);
-    if (lease) this.retire(lease);
+    if (!lease) return;
+    this.retire(lease);
+    if (lease.unsettled > 0) this.flushSoon(0);
   }
 
-  /** Renews this instance's leases; a lease whose row is gone (reclaimed) is replaced. */
+  /**
+   * Renews the rows of this instance's leases (retired ones still to be closed included); a lease
+   * whose row is gone (reclaimed, or cleared by an admin) is replaced. Only the leases known before
+   * the statements ran are judged: a row created meanwhile is not missing.
+   */
   private async renew(): Promise<void> {
-    const live = await this.store.renew(this.instanceId, Date.now() + this.ttlMs);
-    for (const lease of [...this.leases.values()]) {
-      if (lease.leaseId !== undefined && !live.has(lease.leaseId)) {
-        lease.leaseId = undefined; // its requests settle against the balance
-        lease.held = lease.reserved;
-        this.retire(lease);
-      }
+    const known = [...this.leases.values(), ...this.closing].filter((l) => l.leaseId !== undefined).map((l) => [l, l.leaseId!] as const);
+    const live = await this.store.renew(this.instanceId, known.map(([, id]) => id), Date.now() + this.ttlMs);
+    for (const [lease, id] of known) {
+      if (lease.leaseId !== id || live.has(id)) continue;
+      lease.leaseId = undefined; // its requests settle against the balance
+      lease.held = lease.reserved;
+      this.closing.delete(lease);
+      this.retire(lease);
     }
   }
 

@@ -74,6 +74,7 @@ export class PricesService implements OnModuleInit {
       model: e.model.trim(),
       inputMicro: parsePrice(e.input).toString(),
       outputMicro: parsePrice(e.output).toString(),
+      cachedInputMicro: e.cached_input === undefined ? null : parsePrice(e.cached_input).toString(),
       updatedAt: now,
     }));
     await this.prices.manager.transaction(async (tx) => {
@@ -113,7 +114,8 @@ export function snapshotBase(model: string): string | undefined {
 /** A stored row → its price; undefined when a column does not hold a price {@link parseStoredMicro} accepts. */
 function readRow(row: PriceEntity): ModelPrice | undefined {
   try {
-    return { model: row.model, inputMicro: parseStoredMicro(row.inputMicro), outputMicro: parseStoredMicro(row.outputMicro) };
+    const cached = row.cachedInputMicro === null || row.cachedInputMicro === undefined ? undefined : parseStoredMicro(row.cachedInputMicro);
+    return { model: row.model, inputMicro: parseStoredMicro(row.inputMicro), outputMicro: parseStoredMicro(row.outputMicro), cachedMicro: cached };
   } catch {
     return undefined;
   }

@@ -60,7 +60,7 @@ describe.each(testDatabases())('Model prices are stored exactly and a bad one ne
   it('the migration carries old DECIMAL prices over exactly; a row out of range is logged and skipped, and the app starts', async () => {
     const db = database();
     const url = await db.create();
-    const before = new DataSource({ ...buildDataSourceOptions(url), migrations: MIGRATIONS.filter((m) => m !== StorePricesAsMicroUsd1764000001000) });
+    const before = new DataSource({ ...buildDataSourceOptions(url), migrations: MIGRATIONS.slice(0, MIGRATIONS.indexOf(StorePricesAsMicroUsd1764000001000)) });
     await before.initialize();
     const insert = 'INSERT INTO model_prices (model, input_per_million, output_per_million, updated_at) VALUES (?, ?, ?, ?)';
     // On SQLite this is stored as the float 1e12 (what PUT /1/prices wrote before prices were integers).

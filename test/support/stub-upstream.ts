@@ -22,6 +22,14 @@ export type StubFault =
   | { kind: 'hang' }
   | { kind: 'cut' };
 
+/** OpenAI's `usage` object as the stub reports it. */
+export interface StubUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number };
+}
+
 /** Common faults by name. */
 export const FAULTS = {
   unauthorized: { kind: 'status', status: 401, code: 'invalid_api_key', message: 'Incorrect API key provided' },
@@ -46,7 +54,9 @@ export const STUB_REPLY = 'Hello there! This is the stub upstream answering your
 export class StubUpstream {
   readonly requests: StubRequest[] = [];
   /** Usage reported in JSON answers and the usage event (default 5 + 50 = 55 tokens, seed 003's figure). */
-  usage = { prompt_tokens: 5, completion_tokens: 50 };
+  usage: StubUsage = { prompt_tokens: 5, completion_tokens: 50 };
+  /** When set, the usage of each request is worked out from its body instead (an upstream that bills what it is sent). */
+  usageFor: ((body: any) => StubUsage) | undefined;
   /** false: JSON answers carry no `usage`. */
   jsonUsage = true;
   /** false: streams never send a usage event. */
@@ -103,6 +113,7 @@ export class StubUpstream {
     this.queue.length = 0;
     this.byKey.clear();
     this.usage = { prompt_tokens: 5, completion_tokens: 50 };
+    this.usageFor = undefined;
     this.jsonUsage = true;
     this.streamUsage = true;
     this.chunkDelayMs = 0;
@@ -166,7 +177,8 @@ export class StubUpstream {
     }
     const chat = path.endsWith('/chat/completions');
     if (!chat && !path.endsWith('/completions')) return this.error(res, 404, 'not_found', `no route ${path}`);
-    const usage = { ...this.usage, total_tokens: this.usage.prompt_tokens + this.usage.completion_tokens };
+    const billed = this.usageFor?.(body) ?? this.usage;
+    const usage = { ...billed, total_tokens: billed.prompt_tokens + billed.completion_tokens };
     if (body?.stream === true) return this.stream(res, chat, model, body?.stream_options?.include_usage === true && this.streamUsage ? usage : undefined, fault?.kind === 'hang', fault?.kind === 'cut');
     const choice = chat
       ? { index: 0, message: { role: 'assistant', content: STUB_REPLY }, finish_reason: 'stop' }

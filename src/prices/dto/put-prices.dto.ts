@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, ValidateBy, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateBy, ValidateNested } from 'class-validator';
 import { isPriceString } from '../cost';
 
 const toStringValue = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
@@ -30,11 +30,18 @@ export class PriceInputDto {
   @IsPrice()
   input: string;
 
-  /** USD per 1M output (completion) tokens. */
+  /** USD per 1M output (completion) tokens; reasoning tokens are billed as output. */
   @ApiProperty({ example: '2', type: String })
   @Transform(toStringValue)
   @IsPrice()
   output: string;
+
+  /** USD per 1M cached input tokens (prompt tokens the provider served from its cache); omitted = the input price. */
+  @ApiPropertyOptional({ example: '1', type: String })
+  @IsOptional()
+  @Transform(toStringValue)
+  @IsPrice()
+  cached_input?: string;
 }
 
 /** `PUT /1/prices`: adds or replaces the listed models' prices; others stay. */
