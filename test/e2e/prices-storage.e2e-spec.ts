@@ -73,7 +73,7 @@ describe.each(testDatabases())('Model prices are stored exactly and a bad one ne
       t = await createTestApp({ ...db, create: async () => url }, { LOG_LEVEL: 'info' });
       const root = await initRoot(t.http);
       const list = (await t.http.get('/1/prices').set(auth(root.token)).expect(200)).body as (Price & { updatedAt: string })[];
-      expect(list.find((p) => p.model === 'odd')).toEqual({ model: 'odd', input: '0.15', output: '0.000001', updatedAt: '2025-01-02T03:04:05.678Z' });
+      expect(list.find((p) => p.model === 'odd')).toEqual({ model: 'odd', input: '0.15', output: '0.000001', cached_input: null, updatedAt: '2025-01-02T03:04:05.678Z' });
       expect(list.find((p) => p.model === 'gpt-4o')).toMatchObject({ input: '2.5', output: '10' });
       expect(list.find((p) => p.model === 'gpt-4o-mini')).toMatchObject({ input: '0.15', output: '0.6' });
       expect(list.map((p) => p.model)).not.toContain('poison');
