@@ -9,6 +9,8 @@ export const BEARER_SCHEME = 'bearer';
 export interface AuthRequirement {
   public?: boolean;
   admin?: boolean;
+  /** Reachable by a password-change-only session (opened with a first password). */
+  passwordChange?: boolean;
 }
 
 /** The route needs no credentials (the relay's own token check, health, init). */
@@ -18,10 +20,11 @@ export const Public = () => SetMetadata(AUTH_METADATA, { public: true } satisfie
  * The route needs a valid user access token (`Authorization: Bearer <token>` or the bare token);
  * with `{ admin: true }` also role admin (10) or root (100). 401 when missing/unknown, 403 when not admin.
  * Routes under `/api/` also need the `New-Api-User` header to equal the caller's id (seed 000).
+ * A session opened with a first password gets 403 except on routes with `{ passwordChange: true }`.
  */
-export function Authenticated(options: { admin?: boolean; newApiUserHeader?: boolean } = {}) {
+export function Authenticated(options: { admin?: boolean; newApiUserHeader?: boolean; passwordChange?: boolean } = {}) {
   const decorators = [
-    SetMetadata(AUTH_METADATA, { admin: !!options.admin } satisfies AuthRequirement),
+    SetMetadata(AUTH_METADATA, { admin: !!options.admin, passwordChange: !!options.passwordChange } satisfies AuthRequirement),
     ApiBearerAuth(BEARER_SCHEME),
     ApiUnauthorizedResponse({ description: 'missing, unknown or revoked access token' }),
   ];

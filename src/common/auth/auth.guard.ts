@@ -13,12 +13,17 @@ export const NEW_API_USER_MESSAGES = {
   mismatch: 'no permission to perform this operation: New-Api-User does not match the logged-in user',
 } as const;
 
+/** The refusal of every route but `PUT /1/me/password` to a session opened with a first password. */
+export const PASSWORD_CHANGE_REQUIRED =
+  'password change required: this session may only change the password (PUT /1/me/password {"old_password","password"}); then log in with the new one';
+
 /**
  * The one global guard. Reads `@Public()` / `@Authenticated()` metadata (a route without
  * either is treated as `@Authenticated()`), resolves the bearer credential to a
  * {@link Principal} and puts it on `request.principal`.
  * @throws UnauthorizedException (401) missing/unknown credential or a bad `New-Api-User` on `/api/*`
- * @throws ForbiddenException (403) an admin route called by a common user
+ * @throws ForbiddenException (403) an admin route called by a common user; any route but the password change
+ *   called with a session opened with a first password ({@link PASSWORD_CHANGE_REQUIRED})
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -39,6 +44,7 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new UnauthorizedException('missing access token: send Authorization: Bearer <token>');
     const principal = await this.resolver.resolve(token);
     if (!principal) throw new UnauthorizedException('invalid or revoked access token');
+    if (principal.passwordChangeOnly && !requirement.passwordChange) throw new ForbiddenException(PASSWORD_CHANGE_REQUIRED);
 
     if (request.path.startsWith('/api/')) this.checkNewApiUser(request.headers['new-api-user'], principal);
     if (requirement.admin && !isAdmin(principal)) throw new ForbiddenException('admin role required');
