@@ -44,7 +44,7 @@ function describeJoseError(error: { code?: string; claim?: string; reason?: stri
 }
 
 /**
- * The SSO login of issue 6: refuses an app whose secret is unusable (an HS* secret shorter than the
+ * The SSO login (seed 004): refuses an app whose secret is unusable (an HS* secret shorter than the
  * hash output, or a public key), verifies an external system's JWT for the app (jose, pinned to the
  * app's one algorithm; `exp` required; age by `iat`, `iss`/`aud`, clock tolerance; one-time use),
  * maps claims through `fieldmap`, and opens a session for the user the app may sign in: one it

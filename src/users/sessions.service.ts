@@ -27,7 +27,7 @@ export function isSessionToken(token: string): boolean {
 }
 
 /**
- * Session tokens (issue 6): `tgs_<48 alphanumerics>`, stored only as HMAC-SHA-256, valid for
+ * Session tokens: `tgs_<48 alphanumerics>`, stored only as HMAC-SHA-256, valid for
  * `SESSION_TTL` seconds (default 12 h), revoked by `POST /1/logout`, dead with their user
  * (deleted or disabled). A session opened with a first password may only change the password
  * (`password_change_only`), and ends when it is changed.
