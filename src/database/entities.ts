@@ -7,8 +7,10 @@ import { UsageDailyEntity } from '../usages/entities/usage-daily.entity';
 import { UsagePeriodUserEntity } from '../usages/entities/usage-period-user.entity';
 import { UsageRecordEntity } from '../usages/entities/usage-record.entity';
 import { SsoAppEntity } from '../sso-apps/entities/sso-app.entity';
+import { SsoLinkEntity } from '../sso-apps/entities/sso-link.entity';
+import { SsoReplayClaimEntity } from '../sso-apps/entities/sso-replay-claim.entity';
 import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, ChangeEventEntity, QuotaLeaseEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity];

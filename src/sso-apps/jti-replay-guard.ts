@@ -1,66 +1,131 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { DataSource, LessThanOrEqual, Repository } from 'typeorm';
+import { isUniqueViolation } from '../database/unique-violation';
+import { SsoReplayClaimEntity } from './entities/sso-replay-claim.entity';
 
-/** Largest number of remembered token ids in memory; expired ones are swept first. */
-export const MEMORY_REPLAY_CAPACITY = 200_000;
+/** Expired claim rows deleted per statement, so a purge never holds long locks. */
+export const REPLAY_PURGE_BATCH_SIZE = 1000;
+
+/** How often expired claim rows are purged, in milliseconds. */
+export const REPLAY_PURGE_INTERVAL_MS = 60_000;
 
 /**
- * Remembers in memory which one-time ids were used, each until its expiry (ms since epoch).
- * For a single instance; {@link JtiReplayGuard} uses Redis instead when `REDIS_URL` is set.
+ * One-time use of SSO tokens: a key (a SHA-256 hex of the app and the token's id, never the
+ * token) is claimed once until it expires, and every instance sharing the store agrees.
+ * Picked once at start by {@link createJtiReplayGuard}: Redis when `REDIS_URL` is set, else the database.
  */
-export class MemoryReplayStore {
-  private readonly seen = new Map<string, number>();
-  private nextSweep = 0;
-
-  constructor(private readonly capacity = MEMORY_REPLAY_CAPACITY) {}
-
-  /** True the first time `key` is seen within `ttlMs`; false for a replay (or when full of live ids). */
-  claim(key: string, ttlMs: number, now = Date.now()): boolean {
-    if (now >= this.nextSweep || this.seen.size >= this.capacity) this.sweep(now);
-    const until = this.seen.get(key);
-    if (until !== undefined && until > now) return false;
-    if (this.seen.size >= this.capacity) return false;
-    this.seen.set(key, now + ttlMs);
-    return true;
-  }
-
-  /** Number of remembered ids (for tests). */
-  get size(): number {
-    return this.seen.size;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
-    this.nextSweep = now + 30_000;
-  }
+export abstract class JtiReplayGuard {
+  /**
+   * True when `key` was not claimed before (it is now, for `ttlSeconds`, at least 1 s); false for a replay.
+   * @throws Error when the store does not answer: the login fails closed (500), never open.
+   */
+  abstract claim(key: string, ttlSeconds: number): Promise<boolean>;
 }
 
-/**
- * One-time use of SSO tokens (issue 6): a token id is claimed once within its lifetime.
- * With `REDIS_URL`, `SET key 1 NX PX ttl` on the shared Redis, so every instance agrees;
- * otherwise in memory. Keys hold a SHA-256 of the id, never the token.
- */
-@Injectable()
-export class JtiReplayGuard {
-  private readonly memory = new MemoryReplayStore();
+/** Milliseconds a claim is kept: `ttlSeconds`, at least one second. */
+function ttlMillis(ttlSeconds: number): number {
+  return Math.max(1000, Math.ceil(ttlSeconds * 1000));
+}
+
+/** Claims in Redis: `SET tollgate:sso:jti:<key> 1 NX PX <ttl>`; Redis expires them. */
+export class RedisReplayGuard extends JtiReplayGuard {
   private readonly logger = new Logger('JtiReplayGuard');
 
-  constructor(private readonly bus: InvalidationBus) {}
+  constructor(private readonly redis: Redis) {
+    super();
+  }
 
-  /**
-   * True when `key` was not used before (it is now); false for a replay.
-   * @throws Error when Redis is configured but does not answer: the login fails closed (500), never open.
-   */
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    const ttlMs = Math.max(1000, Math.ceil(ttlSeconds * 1000));
-    const redis = this.bus.redis;
-    if (!redis) return this.memory.claim(key, ttlMs);
     try {
-      const result = await redis.set(`tollgate:sso:jti:${key}`, '1', 'PX', ttlMs, 'NX');
-      return result === 'OK';
+      return (await this.redis.set(`tollgate:sso:jti:${key}`, '1', 'PX', ttlMillis(ttlSeconds), 'NX')) === 'OK';
     } catch (error) {
       this.logger.warn(`redis replay guard unavailable: ${(error as Error).message}`);
       throw error;
     }
   }
+}
+
+/**
+ * Claims in the `sso_replay_claims` table, shared by every instance on the database: a claim is one
+ * INSERT that fails on the unique `claim_key` for a replay. A row whose expiry passed but was not
+ * purged yet is deleted and the claim tried once more. Expired rows are purged every
+ * {@link REPLAY_PURGE_INTERVAL_MS} in batches of {@link REPLAY_PURGE_BATCH_SIZE} (an unref'd timer).
+ */
+export class DatabaseReplayGuard extends JtiReplayGuard implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('JtiReplayGuard');
+  private readonly claims: Repository<SsoReplayClaimEntity>;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(private readonly dataSource: DataSource) {
+    super();
+    this.claims = dataSource.getRepository(SsoReplayClaimEntity);
+  }
+
+  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+    const now = Date.now();
+    const row = { claimKey: key, expiresAt: now + ttlMillis(ttlSeconds) };
+    if (await this.insert(row)) return true;
+    const stale = await this.claims.delete({ claimKey: key, expiresAt: LessThanOrEqual(now) });
+    return (stale.affected ?? 0) > 0 && (await this.insert(row));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.purgeExpired().catch((error: Error) => this.logger.error(`replay claim purge failed: ${error.message}`));
+    }, REPLAY_PURGE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Deletes claims expired at `now` (unix ms), batch by batch until none is left; a purge already
+   * running is joined rather than doubled. @returns the number of rows deleted.
+   */
+  purgeExpired(now = Date.now()): Promise<number> {
+    this.running ??= this.purgeBefore(now).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async insert(row: Pick<SsoReplayClaimEntity, 'claimKey' | 'expiresAt'>): Promise<boolean> {
+    try {
+      await this.claims.insert(row);
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  private async purgeBefore(now: number): Promise<number> {
+    const sql =
+      this.dataSource.driver.options.type === 'mysql'
+        ? `DELETE FROM sso_replay_claims WHERE expires_at <= ? ORDER BY expires_at LIMIT ${REPLAY_PURGE_BATCH_SIZE}`
+        : `DELETE FROM sso_replay_claims WHERE id IN (SELECT id FROM sso_replay_claims WHERE expires_at <= ? ORDER BY expires_at LIMIT ${REPLAY_PURGE_BATCH_SIZE})`;
+    let total = 0;
+    for (;;) {
+      const runner = this.dataSource.createQueryRunner();
+      let affected: number;
+      try {
+        affected = (await runner.query(sql, [now], true)).affected ?? 0;
+      } finally {
+        await runner.release();
+      }
+      total += affected;
+      if (affected < REPLAY_PURGE_BATCH_SIZE) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** The one replay guard of the process: Redis when the bus has a Redis connection (`REDIS_URL`), else the database. */
+export function createJtiReplayGuard(redis: Redis | undefined, dataSource: DataSource): JtiReplayGuard {
+  return redis ? new RedisReplayGuard(redis) : new DatabaseReplayGuard(dataSource);
 }

@@ -1,7 +1,6 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { assertKeyFitsAlgorithm, mapClaims, toFlag, toSpkiPem, toStringList } from './sso-app-rules';
-import { MemoryReplayStore } from './jti-replay-guard';
-import { looksLikePublicKey } from './sso-keys';
+import { hsSecretProblem, looksLikePublicKey, minHsSecretBytes } from './sso-keys';
 
 const pem = (type: 'rsa' | 'ec', opts: object) =>
   (generateKeyPairSync(type as 'rsa', opts as never) as unknown as { publicKey: KeyObject }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -50,6 +49,26 @@ describe('public keys', () => {
     expect(looksLikePublicKey(rsa.replace(/-----[A-Z ]+-----/g, ''))).toBe(true);
     expect(looksLikePublicKey('abcd')).toBe(false);
   });
+
+  it('spots base64 DER public keys of any shape: P-256 SPKI (MFkw…), PKCS#1 RSA; not random base64 secrets', () => {
+    const bare = (key: string) => key.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    expect(bare(p256).startsWith('MFkw')).toBe(true);
+    expect(looksLikePublicKey(bare(p256))).toBe(true);
+    const pkcs1 = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'pkcs1', format: 'der' }).toString('base64');
+    expect(looksLikePublicKey(pkcs1)).toBe(true);
+    for (let i = 0; i < 20; i++) expect(looksLikePublicKey(randomBytes(48).toString(i % 2 ? 'base64' : 'base64url'))).toBe(false);
+  });
+});
+
+describe('HS secrets (RFC 7518 §3.2)', () => {
+  it('needs at least the hash output: 32, 48, 64 bytes for HS256, HS384, HS512', () => {
+    expect(['HS256', 'HS384', 'HS512'].map(minHsSecretBytes)).toEqual([32, 48, 64]);
+    expect(hsSecretProblem('HS256', 'abcd')).toEqual({ reason: 'weak', bytes: 4, minBytes: 32 });
+    expect(hsSecretProblem('HS256', 'é'.repeat(16))).toBeUndefined(); // 32 UTF-8 bytes
+    expect(hsSecretProblem('HS384', 'x'.repeat(47))).toEqual({ reason: 'weak', bytes: 47, minBytes: 48 });
+    expect(hsSecretProblem('HS512', 'x'.repeat(64))).toBeUndefined();
+    expect(hsSecretProblem('HS256', '')).toEqual({ reason: 'empty' });
+  });
 });
 
 describe('claim mapping through fieldmap', () => {
@@ -64,23 +83,5 @@ describe('claim mapping through fieldmap', () => {
     for (const loginname of [undefined, '', '   ', { a: 1 }, ['x'], 'x'.repeat(65), 'a\nb']) {
       expect(mapClaims({ loginname }, fieldmap).username).toBeUndefined();
     }
-  });
-});
-
-describe('MemoryReplayStore', () => {
-  it('claims an id once within its lifetime, again after it expired', () => {
-    const store = new MemoryReplayStore();
-    expect(store.claim('k', 1000, 0)).toBe(true);
-    expect(store.claim('k', 1000, 500)).toBe(false);
-    expect(store.claim('k', 1000, 1500)).toBe(true);
-  });
-
-  it('refuses new ids when full of live ones (fails closed) and sweeps expired ones to make room', () => {
-    const store = new MemoryReplayStore(2);
-    expect(store.claim('a', 1000, 0)).toBe(true);
-    expect(store.claim('b', 1000, 0)).toBe(true);
-    expect(store.claim('c', 1000, 10)).toBe(false);
-    expect(store.claim('c', 1000, 2000)).toBe(true);
-    expect(store.size).toBe(1);
   });
 });

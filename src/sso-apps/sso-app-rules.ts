@@ -9,9 +9,6 @@ export const SSO_TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** How a stored secret (and a set `initpwd`) is shown; sent back on an update it keeps the stored value. */
 export const MASKED_SECRET = '************';
 
-/** Below this many bytes an HS* shared secret is accepted with a warning (RFC 7518 §3.2 wants >= the hash size). */
-export const WEAK_HS_SECRET_BYTES = 32;
-
 /** Smallest RSA modulus accepted for RS* public keys (RFC 7518 §3.3). */
 export const MIN_RSA_BITS = 2048;
 

@@ -1,5 +1,15 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { GenerateSsoTokenDto } from './dto/generate-sso-token.dto';
@@ -13,6 +23,7 @@ import {
   SsoUpdateResponseDto,
 } from './dto/sso-app-response.dto';
 import { SsoAppNameDto } from './dto/sso-app-name.dto';
+import { SsoLinkDto } from './dto/sso-link.dto';
 import { UpdateSsoAppDto } from './dto/update-sso-app.dto';
 import { SsoAppsService } from './sso-apps.service';
 
@@ -30,7 +41,7 @@ export class SsoAppsController {
 
   @Post('update')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add or modify a token app (upsert by name); a weak HS secret is accepted with a warning' })
+  @ApiOperation({ summary: 'Add or modify a token app (upsert by name); a weak HS secret is saved with a warning, and refuses logins until replaced' })
   @ApiBody({
     type: UpdateSsoAppDto,
     examples: {
@@ -73,7 +84,7 @@ export class SsoAppsController {
 
   @Post('delete')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete one token app' })
+  @ApiOperation({ summary: 'Delete one token app (and its user links)' })
   @ApiOkResponse({ type: SsoAckResponseDto })
   @ApiNotFoundResponse({ description: 'no such app' })
   async remove(@CurrentUser() actor: Principal, @Body() dto: SsoAppNameDto): Promise<SsoAckResponseDto> {
@@ -88,6 +99,27 @@ export class SsoAppsController {
   @ApiOkResponse({ type: SsoDeleteBatchResponseDto })
   async removeBatch(@CurrentUser() actor: Principal, @Body() body: unknown): Promise<SsoDeleteBatchResponseDto> {
     return ack({ data: await this.apps.removeBatch(actor, body) });
+  }
+
+  @Post('link')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Let an app sign in an existing user (one it did not create): its JWTs must carry exactly that user name' })
+  @ApiOkResponse({ type: SsoAckResponseDto })
+  @ApiNotFoundResponse({ description: 'no such app or user' })
+  @ApiConflictResponse({ description: "the name is linked to another user of the app's" })
+  async link(@CurrentUser() actor: Principal, @Body() dto: SsoLinkDto): Promise<SsoAckResponseDto> {
+    await this.apps.link(actor, dto);
+    return ack();
+  }
+
+  @Post('unlink')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop an app signing in a user' })
+  @ApiOkResponse({ type: SsoAckResponseDto })
+  @ApiNotFoundResponse({ description: 'no such app or user, or no link' })
+  async unlink(@CurrentUser() actor: Principal, @Body() dto: SsoLinkDto): Promise<SsoAckResponseDto> {
+    await this.apps.unlink(actor, dto);
+    return ack();
   }
 
   @Post('generate')

@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import bcrypt from 'bcryptjs';
 import { SignJWT } from 'jose';
@@ -7,7 +7,8 @@ import { isAdmin, Principal } from '../common/auth/principal';
 import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { Role } from '../common/auth/principal';
-import { BCRYPT_COST, includesAdministrator } from '../users/users.service';
+import { UserEntity } from '../users/entities/user.entity';
+import { BCRYPT_COST, includesAdministrator, UsersService } from '../users/users.service';
 import { GenerateSsoTokenDto } from './dto/generate-sso-token.dto';
 import {
   ack,
@@ -17,30 +18,36 @@ import {
   SsoGeneratedTokenDto,
   toSsoAppResponse,
 } from './dto/sso-app-response.dto';
+import { SsoLinkDto } from './dto/sso-link.dto';
 import { UpdateSsoAppDto } from './dto/update-sso-app.dto';
 import { SsoAppEntity } from './entities/sso-app.entity';
-import { isHmacAlgorithm, MASKED_SECRET, SSO_APP_NAME, toStringList, WEAK_HS_SECRET_BYTES } from './sso-app-rules';
-import { importVerificationKey, looksLikePublicKey } from './sso-keys';
+import { SsoLinkEntity } from './entities/sso-link.entity';
+import { isHmacAlgorithm, MASKED_SECRET, SSO_APP_NAME, toStringList } from './sso-app-rules';
+import { hsSecretProblem, importVerificationKey } from './sso-keys';
 
 /** seed 004's refusal for non-admins. */
 export const NO_PERMISSION = 'no permission';
 
 /**
  * The config API of seed 004's token apps (admin only): upsert, list, content, delete, deleteBatch,
- * and a test token generator for HS* apps. Secrets are encrypted at rest and never shown.
+ * a test token generator for HS* apps, and link/unlink of existing users (which users an app may
+ * sign in besides those it creates). Secrets are encrypted at rest and never shown.
  */
 @Injectable()
 export class SsoAppsService {
   constructor(
     @InjectRepository(SsoAppEntity) private readonly apps: Repository<SsoAppEntity>,
+    @InjectRepository(SsoLinkEntity) private readonly links: Repository<SsoLinkEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly crypto: CryptoService,
+    private readonly users: UsersService,
   ) {}
 
   /**
    * Creates or replaces the app `dto.name`. The secret is checked against the algorithm
    * (RS* or ES*: parsed with jose `importSPKI`); `************` or no secret on an update keeps the stored one.
-   * @returns the ack, with `warning` when an HS* secret is under 32 bytes (accepted: seed 004's example uses `abcd`).
+   * @returns the ack, with `warning` when the HS* secret is shorter than the hash output (saved, since seed 004's
+   *   example uses `abcd`, but every login through the app is refused until a proper secret is set).
    * @throws ForbiddenException (403) `no permission`; BadRequestException (400) naming the field.
    */
   async upsert(actor: Principal, dto: UpdateSsoAppDto): Promise<SsoUpdateResponseDto> {
@@ -56,7 +63,7 @@ export class SsoAppsService {
     const keepSecret = dto.secret === undefined || dto.secret === MASKED_SECRET;
     if (keepSecret && !existing) throw new BadRequestException('secret is required when creating a token app');
     const secret = keepSecret ? this.crypto.decrypt(existing!.secretCiphertext) : dto.secret!;
-    const warning = await this.checkSecret(dto.algorithm, secret, !keepSecret);
+    const warning = await this.checkSecret(dto.algorithm, secret);
 
     const keepInitpwd = dto.initpwd === undefined || dto.initpwd === MASKED_SECRET;
     const initpwdHash = keepInitpwd ? (existing?.initpwdHash ?? null) : dto.initpwd ? await bcrypt.hash(dto.initpwd, BCRYPT_COST) : null;
@@ -104,19 +111,55 @@ export class SsoAppsService {
   }
 
   /**
-   * Deletes one app; one with allow_admin_roles=1 only as root.
+   * Deletes one app and its user links in one transaction; one with allow_admin_roles=1 only as root.
    * @throws ForbiddenException (403), NotFoundException (404).
    */
   async remove(actor: Principal, name: string): Promise<void> {
     this.assertAdmin(actor);
     const app = await this.findByName(name);
     assertRootForAdminApps(actor, app.allowAdminRoles, `only root may delete app "${app.name}": it may sign admins in (allow_admin_roles=1)`);
-    await this.apps.delete({ id: app.id });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.delete(SsoLinkEntity, { appId: app.id });
+      await manager.delete(SsoAppEntity, { id: app.id });
+    });
   }
 
   /**
-   * Deletes several apps in one transaction; unknown names are skipped and reported. A batch that
-   * names an app with allow_admin_roles=1 is refused whole unless the caller is root.
+   * Links an existing user to an app, so the app may sign it in (a JWT whose `fieldmap.username`
+   * claim is exactly the user's name). Linking again is a no-op.
+   * @throws ForbiddenException (403) non-admin, root (never signs in through SSO), an admin account linked by
+   *   a non-root; NotFoundException (404) unknown app or user; ConflictException (409) the app's subject is
+   *   linked to another user (renamed since).
+   */
+  async link(actor: Principal, dto: SsoLinkDto): Promise<void> {
+    this.assertAdmin(actor);
+    const app = await this.findByName(dto.name);
+    const user = await this.findLinkableUser(dto.username);
+    if (user.role === Role.Root) throw new ForbiddenException('the root account cannot log in through SSO');
+    if (user.role >= Role.Admin && actor.role !== Role.Root) throw new ForbiddenException('only root can link an admin account to an SSO app');
+    try {
+      await this.links.insert({ appId: app.id, subject: user.name, userId: user.id, createdAt: new Date() });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.links.findOne({ where: { appId: app.id, subject: user.name } });
+      if (existing?.userId !== user.id) {
+        throw new ConflictException(`SSO app "${app.name}" already links the name "${user.name}" to another user (id ${existing?.userId}): unlink it first`);
+      }
+    }
+  }
+
+  /** Removes a user's links to an app. @throws ForbiddenException (403); NotFoundException (404) unknown app or user, or no link. */
+  async unlink(actor: Principal, dto: SsoLinkDto): Promise<void> {
+    this.assertAdmin(actor);
+    const app = await this.findByName(dto.name);
+    const user = await this.findLinkableUser(dto.username);
+    const result = await this.links.delete({ appId: app.id, userId: user.id });
+    if (!result.affected) throw new NotFoundException(`user "${user.name}" is not linked to SSO app "${app.name}"`);
+  }
+
+  /**
+   * Deletes several apps and their user links in one transaction; unknown names are skipped and
+   * reported. A batch that names an app with allow_admin_roles=1 is refused whole unless the caller is root.
    * `body` is a JSON array of names, or `{names: [...]}` / `{name: [...]}` (form: repeated or JSON string).
    * @throws ForbiddenException (403), nothing deleted; BadRequestException (400) naming `names`.
    */
@@ -131,7 +174,10 @@ export class SsoAppsService {
         adminApps.length > 0,
         `only root may delete app ${adminApps.join(', ')}: it may sign admins in (allow_admin_roles=1); nothing was deleted`,
       );
-      if (found.length > 0) await manager.delete(SsoAppEntity, { id: In(found.map((a) => a.id)) });
+      if (found.length > 0) {
+        await manager.delete(SsoLinkEntity, { appId: In(found.map((a) => a.id)) });
+        await manager.delete(SsoAppEntity, { id: In(found.map((a) => a.id)) });
+      }
       const deleted = new Set(found.map((a) => a.name));
       return { deleted: names.filter((n) => deleted.has(n)), skipped: names.filter((n) => !deleted.has(n)) };
     });
@@ -181,16 +227,29 @@ export class SsoAppsService {
     if (!isAdmin(actor)) throw new ForbiddenException(NO_PERMISSION);
   }
 
-  /** Validates a secret for `algorithm`; returns a warning for a weak (new) HS* secret. */
-  private async checkSecret(algorithm: string, secret: string, isNew: boolean): Promise<string | undefined> {
+  /** A live user by exact (trimmed) name. @throws NotFoundException (404). */
+  private async findLinkableUser(username: string): Promise<UserEntity> {
+    const user = await this.users.findByName(username.trim());
+    if (!user || user.isDelete) throw new NotFoundException(`user "${username.trim()}" not found`);
+    return user;
+  }
+
+  /**
+   * Validates a secret for `algorithm` ({@link hsSecretProblem} for HS*); returns a warning when an HS* secret
+   * is shorter than the hash output. @throws BadRequestException (400) naming `secret`.
+   */
+  private async checkSecret(algorithm: string, secret: string): Promise<string | undefined> {
     if (isHmacAlgorithm(algorithm)) {
-      if (secret.length === 0) throw new BadRequestException('secret must not be empty');
-      if (looksLikePublicKey(secret)) {
+      const problem = hsSecretProblem(algorithm, secret);
+      if (problem?.reason === 'empty') throw new BadRequestException('secret must not be empty');
+      if (problem?.reason === 'public_key') {
         throw new BadRequestException(`secret looks like a public key: ${algorithm} needs a shared secret; use an RS* or ES* algorithm for a public key`);
       }
-      const bytes = Buffer.byteLength(secret, 'utf8');
-      if (isNew && bytes < WEAK_HS_SECRET_BYTES) {
-        return `secret is ${bytes} bytes; ${algorithm} secrets under ${WEAK_HS_SECRET_BYTES} bytes can be brute-forced offline, use ${WEAK_HS_SECRET_BYTES}+ random bytes`;
+      if (problem?.reason === 'weak') {
+        return (
+          `secret is ${problem.bytes} bytes; ${algorithm} needs at least ${problem.minBytes} (RFC 7518 §3.2): ` +
+          `logins through this app are refused until a secret of ${problem.minBytes}+ random bytes is set`
+        );
       }
       return undefined;
     }

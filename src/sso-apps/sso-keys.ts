@@ -1,18 +1,42 @@
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { importSPKI } from 'jose';
 import { assertKeyFitsAlgorithm, isHmacAlgorithm, toSpkiPem } from './sso-app-rules';
 
 /** What jose verifies with: HMAC key bytes or an imported public key. */
 export type VerificationKey = Uint8Array | CryptoKey;
 
+/** Why an HS* shared secret cannot be used: none given, a public key, or shorter than the hash output. */
+export type HsSecretProblem = { reason: 'empty' } | { reason: 'public_key' } | { reason: 'weak'; bytes: number; minBytes: number };
+
+/** Smallest HS* secret in bytes: the hash output size, 32 for HS256, 48 for HS384, 64 for HS512 (RFC 7518 §3.2). */
+export function minHsSecretBytes(algorithm: string): number {
+  return Number(algorithm.slice(2)) / 8;
+}
+
+/**
+ * The one rule for HS* shared secrets: undefined when usable; otherwise why not: empty, a public
+ * key (the RS/HS confusion of RFC 8725 §2.1, see {@link looksLikePublicKey}), or fewer UTF-8 bytes than
+ * the hash output (RFC 7518 §3.2). An app config update refuses the first two (400) and warns on a
+ * weak one; a login through an app with any of them is refused (403).
+ */
+export function hsSecretProblem(algorithm: string, secret: string): HsSecretProblem | undefined {
+  if (secret.length === 0) return { reason: 'empty' };
+  if (looksLikePublicKey(secret)) return { reason: 'public_key' };
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  const minBytes = minHsSecretBytes(algorithm);
+  return bytes < minBytes ? { reason: 'weak', bytes, minBytes } : undefined;
+}
+
 /**
  * The verification key of an app's secret for its one algorithm: the UTF-8 bytes of an HS*
- * shared secret, or the RS* or ES* public key (PEM or base64 SPKI) imported with jose `importSPKI`
- * after a node:crypto check of type, curve and RSA size (RFC 7518 §3.3: >= 2048 bits).
+ * shared secret (usable by {@link hsSecretProblem}), or the RS* or ES* public key (PEM or base64 SPKI)
+ * imported with jose `importSPKI` after a node:crypto check of type, curve and RSA size (RFC 7518 §3.3: >= 2048 bits).
  * @throws Error whose message starts with `secret` when the key does not parse or fit.
  */
 export async function importVerificationKey(algorithm: string, secret: string): Promise<VerificationKey> {
   if (isHmacAlgorithm(algorithm)) {
-    if (secret.length === 0) throw new Error('secret must not be empty');
+    const problem = hsSecretProblem(algorithm, secret);
+    if (problem) throw new Error(`secret is not usable for ${algorithm} (${problem.reason})`);
     return new TextEncoder().encode(secret);
   }
   const pem = toSpkiPem(secret);
@@ -24,7 +48,25 @@ export async function importVerificationKey(algorithm: string, secret: string): 
   }
 }
 
-/** True when an HS* secret looks like a public key (the RS/HS confusion pattern of RFC 8725 §2.1). */
+/**
+ * True when an HS* secret is a public key or certificate (the RS/HS confusion pattern of RFC 8725 §2.1):
+ * a PEM block, or base64 that parses as DER SPKI (`MFkw…` for P-256, `MIIB…` for RSA), PKCS#1 RSA
+ * public key or X.509 certificate (node:crypto), or base64 shaped like a large DER structure (`MII…`).
+ */
 export function looksLikePublicKey(secret: string): boolean {
-  return /-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(secret) || /^MII[A-Za-z0-9+/]{60,}={0,2}$/.test(secret.replace(/\s+/g, ''));
+  if (/-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(secret)) return true;
+  const body = secret.replace(/\s+/g, '');
+  if (/^MII[A-Za-z0-9+/]{60,}={0,2}$/.test(body)) return true;
+  if (!/^[A-Za-z0-9+/_-]{16,}={0,2}$/.test(body)) return false;
+  const der = Buffer.from(body, 'base64');
+  return parses(() => createPublicKey({ key: der, format: 'der', type: 'spki' })) || parses(() => createPublicKey({ key: der, format: 'der', type: 'pkcs1' })) || parses(() => new X509Certificate(der));
+}
+
+function parses(attempt: () => unknown): boolean {
+  try {
+    attempt();
+    return true;
+  } catch {
+    return false;
+  }
 }

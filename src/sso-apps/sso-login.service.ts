@@ -1,17 +1,19 @@
 import { ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { decodeProtectedHeader, JWTPayload, jwtVerify } from 'jose';
 import { createHash } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { Role } from '../common/auth/principal';
 import { CryptoService } from '../common/crypto/crypto.service';
+import { isUniqueViolation } from '../database/unique-violation';
 import { SessionResponseDto } from '../users/dto/session-response.dto';
 import { UserEntity, UserStatus } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { SsoAppEntity } from './entities/sso-app.entity';
+import { SsoLinkEntity } from './entities/sso-link.entity';
 import { JtiReplayGuard } from './jti-replay-guard';
-import { mapClaims, MAX_JWT_LENGTH } from './sso-app-rules';
-import { importVerificationKey, VerificationKey } from './sso-keys';
+import { isHmacAlgorithm, MappedClaims, mapClaims, MAX_JWT_LENGTH } from './sso-app-rules';
+import { hsSecretProblem, importVerificationKey, VerificationKey } from './sso-keys';
 
 /** Where the login found the JWT, for the "missing token" message. */
 export type JwtSource = { kind: 'query'; query: Record<string, unknown> } | { kind: 'header'; value: string | undefined };
@@ -42,10 +44,12 @@ function describeJoseError(error: { code?: string; claim?: string; reason?: stri
 }
 
 /**
- * The SSO login of issue 6: verifies an external system's JWT for a token app (jose, pinned
- * to the app's one algorithm; `exp` required; age by `iat`, `iss`/`aud`, clock tolerance;
- * one-time use), maps claims through `fieldmap`, creates the user on first sight when the
- * app says so, and opens a session. Every refusal has its own message; no message holds the token.
+ * The SSO login (seed 004): refuses an app whose secret is unusable (an HS* secret shorter than the
+ * hash output, or a public key), verifies an external system's JWT for the app (jose, pinned to the
+ * app's one algorithm; `exp` required; age by `iat`, `iss`/`aud`, clock tolerance; one-time use),
+ * maps claims through `fieldmap`, and opens a session for the user the app may sign in: one it
+ * created (on first sight, when the app says so) or one an admin linked to it. Every refusal has its
+ * own message; no message holds the token.
  */
 @Injectable()
 export class SsoLoginService {
@@ -53,6 +57,8 @@ export class SsoLoginService {
 
   constructor(
     @InjectRepository(SsoAppEntity) private readonly apps: Repository<SsoAppEntity>,
+    @InjectRepository(SsoLinkEntity) private readonly links: Repository<SsoLinkEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly crypto: CryptoService,
     private readonly replay: JtiReplayGuard,
@@ -60,8 +66,9 @@ export class SsoLoginService {
 
   /**
    * Logs in the JWT's user at app `name`.
-   * @throws NotFoundException (404) unknown app; ForbiddenException (403) disabled app, disabled/deleted user,
-   *   unknown user with `inituser` "0", admin account without `allow_admin_roles`;
+   * @throws NotFoundException (404) unknown app; ForbiddenException (403) disabled app, unusable app secret,
+   *   disabled/deleted user, an existing user the app did not create and is not linked to, unknown user with
+   *   `inituser` "0", admin account without `allow_admin_roles`;
    *   UnauthorizedException (401) missing, malformed, forged, expired, too old, wrong iss/aud, replayed token,
    *   or no `fieldmap.username` claim.
    */
@@ -69,28 +76,54 @@ export class SsoLoginService {
     const app = await this.apps.findOne({ where: { name } });
     if (!app) throw new NotFoundException(`unknown SSO app "${name}"`);
     if (!app.enabled) throw new ForbiddenException(`SSO app "${app.name}" is disabled`);
+    const key = await this.keyFor(app);
     const token = this.extract(app, source);
-    const payload = await this.verify(app, token);
+    const payload = await this.verify(app, token, key);
     const claims = mapClaims(payload as Record<string, unknown>, app.fieldmap);
     if (!claims.username) throw new UnauthorizedException(`token has no usable "${app.fieldmap.username}" claim (fieldmap.username)`);
     await this.claimOnce(app, token, payload);
-
-    let user = await this.users.findByName(claims.username);
-    if (!user) {
-      if (!app.initUser) throw new ForbiddenException(`unknown user "${claims.username}": SSO app "${app.name}" does not create users (inituser "0")`);
-      user = await this.users.createSsoUser({
-        name: claims.username,
-        displayName: claims.displayName,
-        email: claims.email,
-        roles: app.initRoles,
-        passwordHash: app.initpwdHash,
-      });
-    } else {
-      this.assertMayLogIn(app, user);
-      user = await this.users.refreshSsoProfile(user, claims.displayName, claims.email);
-    }
-    this.assertMayLogIn(app, user);
+    const user = await this.userFor(app, { ...claims, username: claims.username });
     return this.users.startSsoSession(user, app.name);
+  }
+
+  /**
+   * The user `app` may sign in for `claims.username`: the one linked to that name (profile refreshed), or a
+   * new user with a link, made in one transaction when nobody has the name and the app creates users.
+   * A concurrent first login that loses the race on the name looks again, without creating.
+   */
+  private async userFor(app: SsoAppEntity, claims: MappedClaims & { username: string }, mayCreate = true): Promise<UserEntity> {
+    const link = await this.links.findOne({ where: { appId: app.id, subject: claims.username } });
+    if (link) {
+      const linked = await this.users.findById(link.userId);
+      if (!linked) throw new ForbiddenException(`the user linked to "${claims.username}" at SSO app "${app.name}" no longer exists`);
+      this.assertMayLogIn(app, linked);
+      return this.users.refreshSsoProfile(linked, claims.displayName, claims.email);
+    }
+    const existing = await this.users.findByName(claims.username);
+    if (existing) {
+      this.assertMayLogIn(app, existing);
+      throw new ForbiddenException(
+        `user "${existing.name}" exists but is not linked to SSO app "${app.name}": an app signs in only the users it created ` +
+          'or an admin linked to it (POST /plugin/datafor-modeler/api/token/link)',
+      );
+    }
+    if (!app.initUser) throw new ForbiddenException(`unknown user "${claims.username}": SSO app "${app.name}" does not create users (inituser "0")`);
+    if (!mayCreate) throw new ForbiddenException(`user "${claims.username}" could not be created at SSO app "${app.name}"`);
+    try {
+      const created = await this.dataSource.transaction(async (manager) => {
+        const user = await this.users.createSsoUser(
+          { name: claims.username, displayName: claims.displayName, email: claims.email, roles: app.initRoles, passwordHash: app.initpwdHash },
+          manager,
+        );
+        await manager.insert(SsoLinkEntity, { appId: app.id, subject: claims.username, userId: user.id, createdAt: new Date() });
+        return user;
+      });
+      this.assertMayLogIn(app, created);
+      return created;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.userFor(app, claims, false);
+    }
   }
 
   private extract(app: SsoAppEntity, source: JwtSource): string {
@@ -107,7 +140,7 @@ export class SsoLoginService {
     return value.trim();
   }
 
-  private async verify(app: SsoAppEntity, token: string): Promise<JWTPayload> {
+  private async verify(app: SsoAppEntity, token: string, key: VerificationKey): Promise<JWTPayload> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -120,7 +153,7 @@ export class SsoLoginService {
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await this.keyFor(app), {
+      ({ payload } = await jwtVerify(token, key, {
         algorithms: [app.algorithm],
         requiredClaims: ['exp'],
         issuer: app.issuer ?? undefined,
@@ -144,13 +177,19 @@ export class SsoLoginService {
     return payload;
   }
 
-  /** One-time use: by `jti` when present, else by the token's signature; remembered until `exp`. */
+  /**
+   * One-time use, remembered until `exp`: by `jti` when present, else by a SHA-256 of the JWS signing input
+   * (header and payload as sent), so a signature re-encoded without the key (a changed base64url padding
+   * bit, an ECDSA `(r, n - s)`) is still the same token.
+   * @throws UnauthorizedException (401) for a replay.
+   */
   private async claimOnce(app: SsoAppEntity, token: string, payload: JWTPayload): Promise<void> {
-    const id = typeof payload.jti === 'string' && payload.jti !== '' ? `jti:${payload.jti}` : `sig:${token.slice(token.lastIndexOf('.') + 1)}`;
+    const hasJti = typeof payload.jti === 'string' && payload.jti !== '';
+    const id = hasJti ? `jti:${payload.jti as string}` : `jws:${token.slice(0, token.lastIndexOf('.'))}`;
     const key = createHash('sha256').update(`${app.id}:${id}`).digest('hex');
     const ttl = (payload.exp as number) - Math.floor(Date.now() / 1000) + app.clockTolerance;
     if (!(await this.replay.claim(key, ttl))) {
-      throw new UnauthorizedException(payload.jti ? 'token already used (replayed jti)' : 'token already used (one-time token replayed)');
+      throw new UnauthorizedException(hasJti ? 'token already used (replayed jti)' : 'token already used (one-time token replayed)');
     }
   }
 
@@ -163,11 +202,25 @@ export class SsoLoginService {
     }
   }
 
+  /**
+   * The app's verification key (cached per secret version).
+   * @throws ForbiddenException (403) when the app's secret cannot be used (see {@link hsSecretProblem}): every
+   *   login is refused until an admin sets a proper one.
+   */
   private async keyFor(app: SsoAppEntity): Promise<VerificationKey> {
     const cacheKey = `${app.id}:${app.updatedAt.getTime()}:${this.crypto.hash(app.secretCiphertext)}`;
     const cached = this.keys.get(cacheKey);
     if (cached) return cached;
-    const key = await importVerificationKey(app.algorithm, this.crypto.decrypt(app.secretCiphertext));
+    const secret = this.crypto.decrypt(app.secretCiphertext);
+    const problem = isHmacAlgorithm(app.algorithm) ? hsSecretProblem(app.algorithm, secret) : undefined;
+    if (problem?.reason === 'weak') throw new ForbiddenException(`SSO app "${app.name}" has a weak secret: set one of at least ${problem.minBytes} bytes`);
+    if (problem) throw new ForbiddenException(`SSO app "${app.name}" has no usable ${app.algorithm} secret (${problem.reason === 'empty' ? 'empty' : 'a public key'}): set a shared secret`);
+    let key: VerificationKey;
+    try {
+      key = await importVerificationKey(app.algorithm, secret);
+    } catch {
+      throw new ForbiddenException(`SSO app "${app.name}" has no usable ${app.algorithm} public key: set a proper one`);
+    }
     if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
     this.keys.set(cacheKey, key);
     return key;

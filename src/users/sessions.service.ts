@@ -17,6 +17,8 @@ export interface IssuedSession {
   accessToken: string;
   expiresAt: number;
   sessionId: number;
+  /** True when the session may only change the password. */
+  passwordChangeOnly: boolean;
 }
 
 /** True when `token` has the session token shape (`tgs_` + 48 alphanumerics). */
@@ -25,9 +27,10 @@ export function isSessionToken(token: string): boolean {
 }
 
 /**
- * Session tokens (issue 6): `tgs_<48 alphanumerics>`, stored only as HMAC-SHA-256, valid for
+ * Session tokens: `tgs_<48 alphanumerics>`, stored only as HMAC-SHA-256, valid for
  * `SESSION_TTL` seconds (default 12 h), revoked by `POST /1/logout`, dead with their user
- * (deleted or disabled).
+ * (deleted or disabled). A session opened with a first password may only change the password
+ * (`password_change_only`), and ends when it is changed.
  */
 @Injectable()
 export class SessionsService {
@@ -42,8 +45,11 @@ export class SessionsService {
     this.ttlSeconds = config.get('SESSION_TTL', { infer: true }) ?? 43_200;
   }
 
-  /** Issues a session for `userId`; also drops that user's expired sessions. */
-  async issue(userId: number, via: 'sso' | 'password', appName = ''): Promise<IssuedSession> {
+  /**
+   * Issues a session for `userId`; also drops that user's expired sessions. `passwordChangeOnly`: the
+   * session may only change the password (a login with a first password).
+   */
+  async issue(userId: number, via: 'sso' | 'password', appName = '', passwordChangeOnly = false): Promise<IssuedSession> {
     const now = Math.floor(Date.now() / 1000);
     await this.sessions.delete({ userId, expiresAt: LessThan(now) });
     const accessToken = SESSION_TOKEN_PREFIX + this.crypto.randomAlphanumeric(48);
@@ -53,11 +59,12 @@ export class SessionsService {
       tokenHash: this.crypto.hash(accessToken),
       via,
       appName,
+      passwordChangeOnly,
       expiresAt,
       createdAt: new Date(),
     });
     await this.sessions.insert(row);
-    return { accessToken, expiresAt, sessionId: row.id };
+    return { accessToken, expiresAt, sessionId: row.id, passwordChangeOnly };
   }
 
   /**
@@ -69,14 +76,32 @@ export class SessionsService {
     const row = await this.sessions
       .createQueryBuilder('s')
       .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
-      .select(['s.id AS sid', 's.token_hash AS token_hash', 's.expires_at AS expires_at', 'u.id AS uid', 'u.name AS name', 'u.role AS role'])
+      .select([
+        's.id AS sid',
+        's.token_hash AS token_hash',
+        's.expires_at AS expires_at',
+        's.password_change_only AS password_change_only',
+        'u.id AS uid',
+        'u.name AS name',
+        'u.role AS role',
+      ])
       .where('s.token_hash = :hash', { hash })
       .andWhere('u.is_delete = :deleted', { deleted: false })
       .andWhere('u.status = :status', { status: UserStatus.Enabled })
-      .getRawOne<{ sid: number; token_hash: string; expires_at: string | number; uid: number; name: string; role: number }>();
+      .getRawOne<{
+        sid: number;
+        token_hash: string;
+        expires_at: string | number;
+        password_change_only: number | boolean;
+        uid: number;
+        name: string;
+        role: number;
+      }>();
     if (!row || !this.crypto.hashesEqual(row.token_hash, hash)) return undefined;
     if (Number(row.expires_at) <= Math.floor(Date.now() / 1000)) return undefined;
-    return { userId: Number(row.uid), name: row.name, role: Number(row.role), via: 'session', sessionId: Number(row.sid) };
+    const principal: Principal = { userId: Number(row.uid), name: row.name, role: Number(row.role), via: 'session', sessionId: Number(row.sid) };
+    if (Number(row.password_change_only) === 1) principal.passwordChangeOnly = true;
+    return principal;
   }
 
   /** Revokes one session (logout); publishes `{topic:'session', id}`. Returns false when it was gone already. */
@@ -84,6 +109,12 @@ export class SessionsService {
     const result = await this.sessions.delete({ id: sessionId });
     this.bus.publish({ topic: 'session', id: sessionId });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Revokes a user's password-change-only sessions (the password was changed); publishes `{topic:'session'}`. */
+  async revokePasswordChangeOnly(userId: number): Promise<void> {
+    await this.sessions.delete({ userId, passwordChangeOnly: true });
+    this.bus.publish({ topic: 'session' });
   }
 
   /** Revokes every session of a user (disabled or deleted); publishes `{topic:'session'}`. */

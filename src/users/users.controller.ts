@@ -1,11 +1,24 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { IdParamPipe } from '../common/http/id-param.pipe';
-import { ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { MessageResponseDto, UserResponseDto } from './dto/user-response.dto';
+import { LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_ATTEMPTS_PER_MINUTE } from './login-limits.guard';
+import { PasswordChangeLimitsGuard } from './password-change-limits.guard';
 import { UsersService } from './users.service';
 
 
@@ -37,6 +50,23 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto, example: masked(SEED_ROOT) })
   me(@CurrentUser() principal: Principal): Promise<UserResponseDto> {
     return this.users.me(principal);
+  }
+
+  @Put('me/password')
+  @Authenticated({ passwordChange: true })
+  @UseGuards(PasswordChangeLimitsGuard)
+  @ApiOperation({
+    summary: 'Set your password (old_password required when you have one); the one route a session opened with a first password may call',
+  })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({ description: 'password under 8 characters or over 72 bytes, old_password missing, or the same password' })
+  @ApiForbiddenResponse({ description: 'old_password does not match' })
+  @ApiTooManyRequestsResponse({
+    description: `more than ${LOGIN_ATTEMPTS_PER_MINUTE} attempts a minute from one address, or ${LOGIN_ATTEMPTS_PER_ACCOUNT.limit} in ${LOGIN_ATTEMPTS_PER_ACCOUNT.ttl / 60_000} minutes for one account`,
+  })
+  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<MessageResponseDto> {
+    await this.users.changePassword(principal, dto);
+    return { message: 'ok' };
   }
 
   @Get('users')

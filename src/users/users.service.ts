@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import bcrypt from 'bcryptjs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AccessTokenResolver } from '../common/auth/access-token.resolver';
 import { Principal, Role } from '../common/auth/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
@@ -16,6 +16,7 @@ import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { managerRunner } from '../database/sql-runner';
 import { LedgerStore } from '../metering/ledger-store';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { LoginDto } from './dto/login.dto';
@@ -42,7 +43,7 @@ export interface SsoUserFields {
   displayName: string;
   email: string;
   roles: string[];
-  /** bcrypt hash of the app's `initpwd`, or null. */
+  /** bcrypt hash of the app's `initpwd` (a first password, to be changed), or null. */
   passwordHash: string | null;
 }
 
@@ -213,6 +214,8 @@ export class UsersService extends AccessTokenResolver {
   /**
    * `POST /1/login`: name + password (bcrypt) → a session token. One answer for unknown name,
    * no password and wrong password (a dummy hash is compared so timing does not tell them apart).
+   * With a first password (an SSO app's `initpwd`, `must_change_password`) the session may only change
+   * the password, and the answer says so (`must_change_password: true`).
    * @throws UnauthorizedException (401) `invalid name or password`; ForbiddenException (403) for a disabled user.
    */
   async loginWithPassword(dto: LoginDto): Promise<SessionResponseDto> {
@@ -221,7 +224,27 @@ export class UsersService extends AccessTokenResolver {
     const match = await bcrypt.compare(dto.password, hash);
     if (!user?.passwordHash || !match) throw new UnauthorizedException('invalid name or password');
     if (user.status !== UserStatus.Enabled) throw new ForbiddenException('user is disabled');
-    return toSessionResponse(user, await this.sessions.issue(user.id, 'password'));
+    return toSessionResponse(user, await this.sessions.issue(user.id, 'password', '', user.mustChangePassword));
+  }
+
+  /**
+   * `PUT /1/me/password`: sets the caller's password (rules in {@link ChangePasswordDto}: 8 characters
+   * to 72 bytes). A user who has a password must give it as `old_password`, and the new one must differ.
+   * Clears `must_change_password` and ends the user's password-change-only sessions: the next step
+   * is `POST /1/login` with the new password.
+   * @throws BadRequestException (400) `old_password` missing, or the same password again;
+   *   ForbiddenException (403) `old_password` wrong.
+   */
+  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<void> {
+    const user = await this.findLive(principal.userId);
+    if (user.passwordHash) {
+      if (dto.old_password === undefined) throw new BadRequestException('old_password is required: you have a password');
+      if (!(await bcrypt.compare(dto.old_password, user.passwordHash))) throw new ForbiddenException('old_password does not match your password');
+      if (dto.password === dto.old_password) throw new BadRequestException('password must differ from old_password');
+    }
+    const passwordHash = await bcrypt.hash(dto.password, BCRYPT_COST);
+    await this.users.update({ id: user.id }, { passwordHash, mustChangePassword: false, updatedAt: new Date() });
+    await this.sessions.revokePasswordChangeOnly(user.id);
   }
 
   /**
@@ -235,25 +258,32 @@ export class UsersService extends AccessTokenResolver {
     await this.sessions.revoke(principal.sessionId);
   }
 
-  /** A user by exact name, deleted or not (names stay taken). */
+  /** A user by exact name (a binary collation on MySQL), deleted or not (names stay taken). */
   findByName(name: string): Promise<UserEntity | null> {
     return this.users.findOne({ where: { name } });
   }
 
+  /** A user by id, deleted or not. */
+  findById(id: number): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { id } });
+  }
+
   /**
-   * Creates a user on its first SSO login: roles as given (`Administrator` → role admin), no
-   * access token, the app's initial password hash. A concurrent first login of the same name
-   * loses the unique race and gets the row the winner made.
+   * Creates a user on its first SSO login, inside the caller's transaction `manager` (which also
+   * links it to the app): roles as given (`Administrator` → role admin), no access token, the app's
+   * `initpwd` hash as a first password that must be changed.
+   * @throws the driver's unique violation when the name is taken (a concurrent first login won).
    */
-  async createSsoUser(fields: SsoUserFields): Promise<UserEntity> {
+  async createSsoUser(fields: SsoUserFields, manager: EntityManager): Promise<UserEntity> {
     const now = new Date();
-    const user = this.users.create({
+    const user = manager.create(UserEntity, {
       name: fields.name,
       role: includesAdministrator(fields.roles) ? Role.Admin : Role.Common,
       roles: fields.roles,
       displayName: fields.displayName,
       email: fields.email,
       passwordHash: fields.passwordHash,
+      mustChangePassword: fields.passwordHash !== null,
       status: UserStatus.Enabled,
       tokenHash: null,
       tokenHint: NO_TOKEN_HINT,
@@ -261,15 +291,8 @@ export class UsersService extends AccessTokenResolver {
       createdAt: now,
       updatedAt: now,
     });
-    try {
-      await this.users.insert(user);
-      return user;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const existing = await this.findByName(fields.name);
-      if (!existing) throw error;
-      return existing;
-    }
+    await manager.insert(UserEntity, user);
+    return user;
   }
 
   /** Refreshes `display_name` / `email` from SSO claims when they changed (roles are kept). */

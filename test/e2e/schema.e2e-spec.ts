@@ -26,7 +26,15 @@ describe.each(testDatabases())('Schema (migrations vs entities) on %s', (_label,
 
   it('each unique column is backed by its named unique index', async () => {
     const uniques = dataSource!.entityMetadatas.flatMap((m) => m.indices.filter((i) => i.isUnique).map((i) => `${m.tableName}.${i.name}`));
-    expect(uniques.sort()).toEqual(['sessions.uq_sessions_token_hash', 'sso_apps.uq_sso_apps_name', 'tokens.uq_tokens_key_hash', 'users.uq_users_name', 'users.uq_users_token_hash']);
+    expect(uniques.sort()).toEqual([
+      'sessions.uq_sessions_token_hash',
+      'sso_apps.uq_sso_apps_name',
+      'sso_links.uq_sso_links_app_subject',
+      'sso_replay_claims.uq_sso_replay_claims_claim_key',
+      'tokens.uq_tokens_key_hash',
+      'users.uq_users_name',
+      'users.uq_users_token_hash',
+    ]);
     const runner = dataSource!.createQueryRunner();
     try {
       for (const name of uniques) {

@@ -11,6 +11,8 @@ export interface AuthRequirement {
   admin?: boolean;
   /** The `New-Api-User` header must equal the caller's user id (seed 000). */
   newApiUser?: boolean;
+  /** Reachable by a password-change-only session (opened with a first password). */
+  passwordChange?: boolean;
 }
 
 /** The route needs no credentials (the relay's own token check, health, init). */
@@ -21,10 +23,11 @@ export const Public = () => SetMetadata(AUTH_METADATA, { public: true } satisfie
  * with `{ admin: true }` also role admin (10) or root (100). 401 when missing/unknown, 403 when not admin.
  * With `{ newApiUserHeader: true }` (every new-api route under `/api/`) the `New-Api-User` header must
  * equal the caller's id (seed 000), else 401. The guard reads this from the route, never from the URL.
+ * A session opened with a first password gets 403 except on routes with `{ passwordChange: true }`.
  */
-export function Authenticated(options: { admin?: boolean; newApiUserHeader?: boolean } = {}) {
+export function Authenticated(options: { admin?: boolean; newApiUserHeader?: boolean; passwordChange?: boolean } = {}) {
   const decorators = [
-    SetMetadata(AUTH_METADATA, { admin: !!options.admin, newApiUser: !!options.newApiUserHeader } satisfies AuthRequirement),
+    SetMetadata(AUTH_METADATA, { admin: !!options.admin, newApiUser: !!options.newApiUserHeader, passwordChange: !!options.passwordChange } satisfies AuthRequirement),
     ApiBearerAuth(BEARER_SCHEME),
     ApiUnauthorizedResponse({ description: 'missing, unknown or revoked access token' }),
   ];

@@ -13,6 +13,10 @@ export const NEW_API_USER_MESSAGES = {
   mismatch: 'no permission to perform this operation: New-Api-User does not match the logged-in user',
 } as const;
 
+/** The refusal of every route but `PUT /1/me/password` to a session opened with a first password. */
+export const PASSWORD_CHANGE_REQUIRED =
+  'password change required: this session may only change the password (PUT /1/me/password {"old_password","password"}); then log in with the new one';
+
 /**
  * The one global guard. Reads `@Public()` / `@Authenticated()` metadata (a route without
  * either is treated as `@Authenticated()`), resolves the bearer credential to a
@@ -21,6 +25,8 @@ export const NEW_API_USER_MESSAGES = {
  * @throws UnauthorizedException (401) missing/unknown credential, or a bad `New-Api-User` on a route
  *   declared with `@Authenticated({ newApiUserHeader: true })`
  * @throws ForbiddenException (403) an admin route called by a common user
+ * @throws ForbiddenException (403) also on any route but the password change for a session opened with a
+ *   first password ({@link PASSWORD_CHANGE_REQUIRED})
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -41,6 +47,7 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new UnauthorizedException('missing access token: send Authorization: Bearer <token>');
     const principal = await this.resolver.resolve(token);
     if (!principal) throw new UnauthorizedException('invalid or revoked access token');
+    if (principal.passwordChangeOnly && !requirement.passwordChange) throw new ForbiddenException(PASSWORD_CHANGE_REQUIRED);
 
     if (requirement.newApiUser) this.checkNewApiUser(request.headers['new-api-user'], principal);
     if (requirement.admin && !isAdmin(principal)) throw new ForbiddenException('admin role required');

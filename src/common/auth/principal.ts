@@ -18,6 +18,8 @@ export interface Principal {
   via: 'user_token' | 'session';
   /** sessions.id when `via` is `session`. */
   sessionId?: number;
+  /** True for a session opened with a first password (an SSO app's `initpwd`): it may only change the password. */
+  passwordChangeOnly?: boolean;
 }
 
 /** True for role admin (10) and root (100); false for common (1). */

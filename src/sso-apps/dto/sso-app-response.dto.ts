@@ -13,9 +13,14 @@ export class SsoAckResponseDto {
   success: boolean;
 }
 
-/** The answer of `POST .../token/update`: seed 004's acknowledgement, plus `warning` when an HS secret is weak (under 32 bytes). */
+/**
+ * The answer of `POST .../token/update`: seed 004's acknowledgement, plus `warning` when the HS secret is
+ * shorter than the hash output (32/48/64 bytes for HS256/384/512): the app is saved, its logins are refused.
+ */
 export class SsoUpdateResponseDto extends SsoAckResponseDto {
-  @ApiPropertyOptional({ example: 'secret is 4 bytes; HS256 secrets under 32 bytes can be brute-forced offline, use 32+ random bytes' })
+  @ApiPropertyOptional({
+    example: 'secret is 4 bytes; HS256 needs at least 32 (RFC 7518 §3.2): logins through this app are refused until a secret of 32+ random bytes is set',
+  })
   warning?: string;
 }
 

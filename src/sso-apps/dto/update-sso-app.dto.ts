@@ -67,7 +67,8 @@ export class UpdateSsoAppDto {
   @ApiPropertyOptional({
     example: 'abcd',
     description:
-      'HS*: the shared secret (32+ bytes advised); RS* or ES*: the issuer public key, PEM or base64 SPKI. ' +
+      'HS*: the shared secret, at least 32/48/64 bytes for HS256/384/512 (a shorter one is saved with a warning, and ' +
+      'logins are refused until it is replaced); RS* or ES*: the issuer public key, PEM or base64 SPKI. ' +
       'Required when creating; `************` or omitted on an update keeps the stored one.',
   })
   @IsOptional()
@@ -115,7 +116,10 @@ export class UpdateSsoAppDto {
   @Length(1, 64, { each: true })
   initroles?: string[];
 
-  @ApiPropertyOptional({ example: 'Init#2025', description: 'initial password of created users (bcrypt); `************` keeps the stored one' })
+  @ApiPropertyOptional({
+    example: 'Init#2025',
+    description: 'first password of created users (bcrypt): a password login with it may only change the password; `************` keeps the stored one',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(72)

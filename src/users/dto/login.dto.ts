@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 
-/** `POST /1/login` body: a user's name and password (set by an SSO app's `initpwd`). */
+/** `POST /1/login` body: a user's name and password (set by `PUT /1/me/password`, or an SSO app's `initpwd` as a first password). */
 export class LoginDto {
   @ApiProperty({ example: 'alice', minLength: 1, maxLength: 64 })
   @IsString()

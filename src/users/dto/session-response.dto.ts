@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { UserEntity } from '../entities/user.entity';
 import type { IssuedSession } from '../sessions.service';
 
@@ -27,13 +27,19 @@ export class SessionResponseDto {
 
   @ApiProperty({ type: SessionUserDto })
   user: SessionUserDto;
+
+  /** Present (true) only when the session may do nothing but change the password (`PUT /1/me/password`). */
+  @ApiPropertyOptional({ example: true, description: 'only on a login with a first password: the session may only call PUT /1/me/password' })
+  must_change_password?: true;
 }
 
 /** Maps a user and its just-issued session to the wire object. */
 export function toSessionResponse(user: UserEntity, session: IssuedSession): SessionResponseDto {
-  return {
+  const answer: SessionResponseDto = {
     access_token: session.accessToken,
     expires_at: session.expiresAt,
     user: { id: user.id, name: user.name, email: user.email ?? '', roles: user.roles ?? [] },
   };
+  if (session.passwordChangeOnly) answer.must_change_password = true;
+  return answer;
 }

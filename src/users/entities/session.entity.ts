@@ -28,6 +28,10 @@ export class SessionEntity {
   @Column({ name: 'app_name', type: 'varchar', length: 64, default: '' })
   appName: string;
 
+  /** True for a session opened with a first password (`initpwd`): it may only change the password. */
+  @Column({ name: 'password_change_only', type: 'boolean', default: false })
+  passwordChangeOnly: boolean;
+
   @Column({ name: 'expires_at', type: 'bigint', transformer: bigintNumber })
   expiresAt: number;
 

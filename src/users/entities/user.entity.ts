@@ -15,6 +15,8 @@ export enum UserStatus {
  * Deletion is soft (`is_delete`), so usage history keeps its owner; a deleted user's name stays taken.
  * SSO (issue 6) adds `display_name`, `email`, `roles` (role names), an optional bcrypt password and `status`.
  * Users created by SSO have no access token (`token_hash` NULL, `token_hint` `****`) until one is reset.
+ * `name` compares exactly: on MySQL/MariaDB the column has the binary collation `utf8mb4_bin`
+ * (set by a migration; TypeORM does not compare collations, and SQLite compares bytes already).
  */
 @Entity('users')
 @Index('uq_users_name', ['name'], { unique: true })
@@ -55,6 +57,10 @@ export class UserEntity {
 
   @Column({ type: 'integer', default: UserStatus.Enabled })
   status: UserStatus;
+
+  /** True while the password is an SSO app's `initpwd`: a password login then opens only a password-change session. */
+  @Column({ name: 'must_change_password', type: 'boolean', default: false })
+  mustChangePassword: boolean;
 
   /** Remaining budget in quota units (500,000 = 1 USD), NULL = unlimited. Leases held by instances are not in it. */
   @Column({ type: 'bigint', nullable: true, transformer: bigintNumber })
