@@ -1,5 +1,5 @@
 /**
- * `npm run bench:relay` (issue 4): the relay's hot path (token lookup, policy, reserve, settle,
+ * `npm run bench:relay`: the relay's hot path (token lookup, policy, quota lease, settle,
  * record) against a stub upstream. Targets, each in its own process: the stub itself (direct),
  * a bare node:http pass-through proxy (bare-proxy.js) and Tollgate as deployed (`node dist/main.js`)
  * on SQLite, plus MariaDB when TEST_DATABASE_URL is set. The proxy and Tollgate run on plain node.

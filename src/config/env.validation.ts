@@ -70,18 +70,18 @@ export class EnvironmentVariables {
   @Min(1)
   MAX_TOKENS_PER_USER = 1000;
 
-  /** Serve the relay's POST routes from the HTTP server ahead of Express/Nest (issue 4's speed targets). */
+  /** Serve the relay's POST routes from the HTTP server ahead of Express/Nest (the relay's latency targets). */
   @Transform(({ value }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value))
   @IsBoolean({ message: 'must be true or false' })
   RELAY_FAST_PATH = true;
 
-  /** Seconds a session token (SSO login, `POST /1/login`) stays valid (issue 6); default 12 h. */
+  /** Seconds a session token (SSO login, `POST /1/login`) stays valid; default 12 h. */
   @Transform(toInt)
   @IsInt()
   @Min(60)
   SESSION_TTL = 43_200;
 
-  /** Days raw usage records are kept (issue 5); older ones are purged hourly in batches, daily rollups kept. 0 keeps them forever. */
+  /** Days raw usage records are kept; older ones are purged hourly in batches, daily rollups kept. 0 keeps them forever. */
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -28,7 +28,7 @@ export interface RoutableKey {
 const LAST_USED_FLUSH_MS = 5_000;
 
 /**
- * The relay's view of upstream keys (issue 4): every enabled key, decrypted once, grouped by
+ * The relay's view of upstream keys: every enabled key, decrypted once, grouped by
  * `group`, held in memory until a `key` invalidation. Picks keys per request without a query:
  * highest priority first, weighted random within a priority. `last_used_at` is kept in memory
  * and flushed every 5 s (one UPDATE per used key), so the hot path writes nothing for it.

@@ -8,7 +8,7 @@ function draws(...values: number[]): () => number {
   return () => values[i++ % values.length];
 }
 
-describe('orderByPriorityAndWeight (issue 4: highest priority first, weighted random within)', () => {
+describe('orderByPriorityAndWeight: highest priority first, weighted random within', () => {
   it('tries every key of a higher priority before any key of a lower one', () => {
     const keys = [key(1, 0, 100), key(2, 10, 1), key(3, 5, 1), key(4, 10, 1)];
     const ids = orderByPriorityAndWeight(keys, draws(0.99, 0.5, 0.1)).map((k) => k.id);

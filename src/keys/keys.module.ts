@@ -5,7 +5,7 @@ import { KeyPool } from './key-pool.service';
 import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
 
-/** Upstream keys (seed 003 `/1/keys`, issue 4) and the in-memory {@link KeyPool} the relay routes with. */
+/** Upstream keys (seed 003 `/1/keys`) and the in-memory {@link KeyPool} the relay routes with. */
 @Module({
   imports: [TypeOrmModule.forFeature([KeyEntity])],
   controllers: [KeysController],

@@ -10,11 +10,11 @@ import { assertEndpointAllowed } from './endpoint-policy';
 import { ApiType, KeyEntity, KeyStatus } from './entities/key.entity';
 import { KeyPool } from './key-pool.service';
 
-/** Defaults of issue 4. */
+/** Defaults of a new key. */
 export const OPENAI_DEFAULT_ENDPOINT = 'https://api.openai.com/v1';
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
-/** The stored display form of an upstream key: first 3 + `****` + last 4 (issue 4). */
+/** The stored display form of an upstream key: first 3 + `****` + last 4. */
 export function keyHint(secret: string): string {
   return maskSecret(secret, 3, 4, '****');
 }

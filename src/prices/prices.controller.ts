@@ -6,7 +6,7 @@ import { PriceResponseDto } from './dto/price-response.dto';
 import { PutPricesDto } from './dto/put-prices.dto';
 import { PricesService } from './prices.service';
 
-/** Model prices under `/1/` (issue 4): any user reads them, admins change them. */
+/** Model prices under `/1/`: any user reads them, admins change them. */
 @ApiTags('Prices')
 @Controller('1/prices')
 export class PricesController {

@@ -4,7 +4,7 @@ import { PriceEntity } from './entities/price.entity';
 import { PricesController } from './prices.controller';
 import { PricesService } from './prices.service';
 
-/** Model prices (issue 4): `/1/prices` and the in-memory price table the relay charges by. */
+/** Model prices: `/1/prices` and the in-memory price table the relay charges by. */
 @Module({
   imports: [TypeOrmModule.forFeature([PriceEntity])],
   controllers: [PricesController],

@@ -10,7 +10,7 @@ import { PriceResponseDto, toPriceResponse } from './dto/price-response.dto';
 import { PriceEntity } from './entities/price.entity';
 
 /**
- * Model prices (issue 4): the `model_prices` table, held in memory (reloaded on every `price`
+ * Model prices: the `model_prices` table, held in memory (reloaded on every `price`
  * invalidation, local or from another instance), so pricing a request costs no query. A row that
  * does not read as a price (hand-edited, or carried over out of range) is logged and left out;
  * a failed reload is logged and the table in memory stays as it was.

@@ -32,7 +32,7 @@ export function parseBodyLimit(value: string): number {
 
 /**
  * The relay's hot path, served straight from the Node HTTP server ahead of Express and Nest
- * (issue 4's latency and throughput targets leave no room for the framework's per-request
+ * (the relay's latency and throughput targets leave no room for the framework's per-request
  * pipeline). It does what the framework would: a request id (`X-Request-Id`, echoed), the JSON
  * body within `BODY_LIMIT` (413 past it, 400 when malformed or nested past `MAX_BODY_DEPTH`,
  * with the same check as the Express body parsers), the client address under

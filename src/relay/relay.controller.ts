@@ -10,7 +10,7 @@ function relayRequestOf(req: Request): RelayRequest {
 }
 
 /**
- * The OpenAI-compatible relay (issue 4) under `/v1`. The POST routes are normally served by the
+ * The OpenAI-compatible relay under `/v1`. The POST routes are normally served by the
  * HTTP fast path (RelayHttpHandler) before Express and Nest see them; this controller documents
  * them in OpenAPI and serves them when `RELAY_FAST_PATH=false`. `@Public()` for the global guard: the relay
  * authenticates the `sk-` API token itself (`Authorization: Bearer` or `x-api-key`). Bodies pass

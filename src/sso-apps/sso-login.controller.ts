@@ -7,7 +7,7 @@ import { SSO_LOGINS_PER_MINUTE, SsoLoginLimitsGuard } from './sso-login-limits.g
 import { SsoLoginService } from './sso-login.service';
 
 /**
- * The SSO login (issue 6): an external system's JWT, in the app's `token_name` query parameter
+ * The SSO login: an external system's JWT, in the app's `token_name` query parameter
  * or as `Authorization: Bearer <jwt>`, becomes a session token. Public for the global guard;
  * {@link SSO_LOGINS_PER_MINUTE} attempts a minute per client address. Its answers are never cached
  * and send no Referer (security-headers.ts sets both for every `/sso/` answer).

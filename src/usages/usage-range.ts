@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { DAY_MS, formatUtcDay, RollupGrain } from './usage-days';
 
-/** Longest report range, in days (issue 5). */
+/** Longest report range, in days. */
 export const MAX_RANGE_DAYS = 366;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -28,7 +28,7 @@ function parseDay(name: string, value: string): Date {
 }
 
 /**
- * The report range of `?from&to` (issue 5): UTC dates `YYYY-MM-DD`, `from` inclusive, `to`
+ * The report range of `?from&to`: UTC dates `YYYY-MM-DD`, `from` inclusive, `to`
  * exclusive. A missing `from` is the first day of the current UTC month, a missing `to` the first
  * day of the next month (so no parameters = the current month). `from == to` is an empty range.
  * With `offsetMinutes` (see {@link parseTzOffset}) the days are local to that offset: `fromTime` and

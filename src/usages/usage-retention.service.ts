@@ -14,7 +14,7 @@ export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 86_400_000;
 
 /**
- * Retention of raw usage records (issue 5): records older than `USAGE_RETENTION_DAYS` days
+ * Retention of raw usage records: records older than `USAGE_RETENTION_DAYS` days
  * (default 90; 0 keeps them forever) are deleted in batches of {@link PURGE_BATCH_SIZE} through the
  * `created_at` index, hourly (an unref'd timer started at bootstrap, cleared at shutdown).
  * The `usage_daily` rollups are kept, so `/1/usages` and `/daily` still cover purged days.

@@ -8,7 +8,7 @@ import { DailyUsageDto, UsageLogPageDto, UserUsageDto } from './dto/usage-respon
 import { UsagesService } from './usages.service';
 
 /**
- * Usage reports of issue 5 under `/1/` (bare objects, errors `{message}`). Only static paths, so
+ * Usage reports under `/1/` (bare objects, errors `{message}`). Only static paths, so
  * `/1/usages/daily|logs|export` are never taken for a parameter. Dates are UTC `YYYY-MM-DD`,
  * `from` inclusive, `to` exclusive, at most 366 days (missing = the current month); `/logs` and
  * `/export` also take `tz=+08:00` for local days (the rollup reports are per UTC day and refuse a

@@ -9,7 +9,7 @@ import { UsagesController } from './usages.controller';
 import { UsagesService } from './usages.service';
 
 /**
- * Usage records, their rollups and the reports on them (issue 5). The relay writes the records
+ * Usage records, their rollups and the reports on them. The relay writes the records
  * itself, in its settlement batches (`recordUsageBatch`).
  */
 @Module({

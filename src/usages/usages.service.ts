@@ -63,7 +63,7 @@ function csvField(value: string | number | boolean | null): string {
 }
 
 /**
- * Usage reports (issue 5). `/1/usages` reads the `usage_period_user` rollup, `/daily` the `usage_daily`
+ * Usage reports. `/1/usages` reads the `usage_period_user` rollup, `/daily` the `usage_daily`
  * rollup, never raw records; `/logs`
  * and the export read raw records through their indexes. Every method takes the principal and
  * scopes by it (see {@link scopeUserId}).

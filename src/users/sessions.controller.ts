@@ -8,7 +8,7 @@ import { SessionResponseDto } from './dto/session-response.dto';
 import { MessageResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
 
-/** Session login and logout under `/1/` (issue 6). Bare objects; errors `{message}`. */
+/** Session login and logout under `/1/`. Bare objects; errors `{message}`. */
 @ApiTags('Users')
 @Controller('1')
 export class SessionsController {

@@ -8,7 +8,7 @@ import { SessionsService } from './sessions.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
-/** Users of seed 003 and their sessions (issue 6); also provides the {@link AccessTokenResolver} for the global guard. */
+/** Users of seed 003 and their sessions; also provides the {@link AccessTokenResolver} for the global guard. */
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity])],
   controllers: [UsersController, SessionsController],

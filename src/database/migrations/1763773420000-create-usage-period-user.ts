@@ -3,7 +3,7 @@ import { isMysql } from '../migration-columns';
 
 /**
  * `usage_period_user`: per-user rollups by day (`D`), ISO week (`W`, Monday start) and month (`M`)
- * that `GET /1/usages` reads (issue 5, fast at 1M records), back-filled from `usage_daily` so
+ * that `GET /1/usages` reads (fast at 1M records), back-filled from `usage_daily` so
  * existing data stays consistent. Week/month starts need dialect date functions (raw SQL).
  */
 export class CreateUsagePeriodUser1763773420000 implements MigrationInterface {

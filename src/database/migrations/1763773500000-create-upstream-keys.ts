@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { idColumn, timestampColumn } from '../migration-columns';
 
-/** Upstream provider keys of seed 003 / issue 4: encrypted key, routing (group, priority, weight), status. */
+/** Upstream provider keys of seed 003: encrypted key, routing (group, priority, weight), status. */
 export class CreateUpstreamKeys1763773500000 implements MigrationInterface {
   name = 'CreateUpstreamKeys1763773500000';
 

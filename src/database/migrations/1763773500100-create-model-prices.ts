@@ -25,7 +25,7 @@ const DEFAULT_PRICES: [string, string, string][] = [
   ['text-embedding-ada-002', '0.1', '0'],
 ];
 
-/** Model prices (issue 4), with the defaults above. */
+/** Model prices, with the defaults above. */
 export class CreateModelPrices1763773500100 implements MigrationInterface {
   name = 'CreateModelPrices1763773500100';
 

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 
 import { idColumn, timestampColumn } from '../migration-columns';
 
 /**
- * What SSO (issue 6) needs from users: `display_name`, `email`, an optional bcrypt
+ * What SSO needs from users: `display_name`, `email`, an optional bcrypt
  * `password_hash`, `roles` (JSON array of role names), `status` (1 enabled, 2 disabled);
  * and `sessions`: session tokens (HMAC-SHA-256 only) with an expiry in unix seconds.
  */

@@ -16,7 +16,7 @@ export const ENDPOINT = /^(|https?:\/\/[^\s]+)$/;
 
 /**
  * `POST /1/keys` (seed 003: `{key, name, api_type, endpoint}`, accepted verbatim, `endpoint: ""` included),
- * plus the gateway fields of issue 4.
+ * plus the gateway's routing fields.
  */
 export class CreateKeyDto {
   /** The upstream secret (stored encrypted, shown masked). */

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { KeyEntity } from '../entities/key.entity';
 
-/** An upstream key as seed 003 shows it (`id, key, name, ApiType, createdAt, updatedAt`) plus issue 4's fields; the key is always masked. */
+/** An upstream key as seed 003 shows it (`id, key, name, ApiType, createdAt, updatedAt`) plus the gateway's routing fields; the key is always masked. */
 export class KeyResponseDto {
   @ApiProperty({ example: 1 })
   id: number;

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber } from '../../database/column-transformers';
 
-/** Upstream key status (issue 4): 1 enabled, 2 disabled by an admin, 3 disabled automatically (401 / insufficient_quota). */
+/** Upstream key status: 1 enabled, 2 disabled by an admin, 3 disabled automatically (401 / insufficient_quota). */
 export enum KeyStatus {
   Enabled = 1,
   DisabledByAdmin = 2,
@@ -13,7 +13,7 @@ export const API_TYPES = ['openai', 'azure_openai'] as const;
 export type ApiType = (typeof API_TYPES)[number];
 
 /**
- * An upstream provider key of seed 003 (`/1/keys`), extended for a gateway (issue 4).
+ * An upstream provider key of seed 003 (`/1/keys`), extended for a gateway.
  * The key is never stored in clear: `key_ciphertext` is AES-256-GCM under the master key,
  * `key_hint` its masked form (first 3 + `****` + last 4). Table `upstream_keys` (`KEYS` is reserved in MySQL).
  */

@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber, decimalString } from '../../database/column-transformers';
 
 /**
- * One relayed request (issue 4): who, which token and upstream key, which model, tokens,
+ * One relayed request: who, which token and upstream key, which model, tokens,
  * cost in USD (decimal, 10 places), quota charged (quota units, 500,000 = 1 USD), outcome.
  * Failed and aborted requests are recorded too (quota 0 when refunded).
  */

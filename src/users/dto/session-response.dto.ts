@@ -17,7 +17,7 @@ export class SessionUserDto {
   roles: string[];
 }
 
-/** A new session (issue 6): `access_token` is sent as `Authorization: Bearer <token>`; `expires_at` unix seconds. */
+/** A new session: `access_token` is sent as `Authorization: Bearer <token>`; `expires_at` unix seconds. */
 export class SessionResponseDto {
   @ApiProperty({ example: 'tgs_3kR9yQ0c1mV7nX2pL5tB8wZ4aH6jD0fG2sK7uE1oI9rT3vY5', description: 'session token, shown once' })
   access_token: string;

@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber } from '../../database/column-transformers';
 
 /**
- * A login session (issue 6): made by an SSO login or `POST /1/login`, accepted by the global
+ * A login session: made by an SSO login or `POST /1/login`, accepted by the global
  * guard like a user access token. The token itself is never stored: `token_hash` is its
  * HMAC-SHA-256 (unique, the guard's one indexed lookup). `expires_at` is unix seconds.
  */

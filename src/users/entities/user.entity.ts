@@ -13,7 +13,7 @@ export enum UserStatus {
  * A user of seed 003. The access token (a UUID v4) is never stored in clear:
  * `token_hash` is its HMAC-SHA-256 (lookup), `token_hint` its masked form for display.
  * Deletion is soft (`is_delete`), so usage history keeps its owner; a deleted user's name stays taken.
- * SSO (issue 6) adds `display_name`, `email`, `roles` (role names), an optional bcrypt password and `status`.
+ * SSO adds `display_name`, `email`, `roles` (role names), an optional bcrypt password and `status`.
  * Users created by SSO have no access token (`token_hash` NULL, `token_hint` `****`) until one is reset.
  * `name` compares exactly: on MySQL/MariaDB the column has the binary collation `utf8mb4_bin`
  * (set by a migration; TypeORM does not compare collations, and SQLite compares bytes already).
