@@ -23,6 +23,12 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
 const TTFB_SAMPLES = Number(process.env.BENCH_TTFB_SAMPLES ?? 300);
 const BODY = JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 100 });
 const STREAM_BODY = JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 100, stream: true });
+/** Prose of about `bytes` bytes (English words, as a long prompt would be). */
+const prose = (bytes: number) => 'The quick brown fox jumps over the lazy dog while the sea keeps its own counsel. '.repeat(Math.ceil(bytes / 81)).slice(0, bytes);
+/** A 34 KB prompt: one request at a time, its added latency against the bare proxy's. */
+const BODY_34K = JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: prose(34 * 1024) }], max_tokens: 100 });
+/** A 2 MB prompt (within the default BODY_LIMIT): how long it holds the event loop, seen as /healthz delay. */
+const BODY_2M = JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: prose(2_000_000) }], max_tokens: 100 });
 
 function ready(info: object): void {
   process.send?.(info);
@@ -221,6 +227,44 @@ async function main(): Promise<void> {
     }
   }
 
+  // a 34 KB prompt, one request at a time, on the proxies
+  const big = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets.slice(1)) {
+      const xs = big.get(t.name) ?? [];
+      for (let i = 0; i < 200; i++) {
+        const start = performance.now();
+        const res = await request(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: BODY_34K });
+        await res.body.text();
+        xs.push(performance.now() - start);
+      }
+      big.set(t.name, xs);
+    }
+  }
+
+  // 2 MB prompts, one after another, while /healthz is asked every 2 ms: the slowest /healthz answer
+  const healthz = new Map<string, number[]>();
+  for (const t of targets.slice(2)) {
+    const delays: number[] = [];
+    let sending = true;
+    const bigOnes = (async () => {
+      for (let i = 0; i < 5 * ROUNDS; i++) {
+        const res = await request(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: BODY_2M });
+        await res.body.text();
+      }
+      sending = false;
+    })();
+    while (sending) {
+      const start = performance.now();
+      const res = await request(`${t.url}/healthz`);
+      await res.body.text();
+      delays.push(performance.now() - start);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await bigOnes;
+    healthz.set(t.name, delays);
+  }
+
   const rows = targets.map((t) => {
     const r = results.get(t.name)!;
     const f = fine.get(t.name)!;
@@ -233,6 +277,8 @@ async function main(): Promise<void> {
       'p99 @1 ms': +pct(f, 99).toFixed(3),
       'stream TTFB p50 ms': +pct(r.ttfb, 50).toFixed(3),
       'stream TTFB p99 ms': +pct(r.ttfb, 99).toFixed(3),
+      '34 KB p50 @1 ms': big.has(t.name) ? +pct(big.get(t.name)!, 50).toFixed(3) : NaN,
+      '/healthz max ms (2 MB prompts)': healthz.has(t.name) ? +Math.max(...healthz.get(t.name)!).toFixed(1) : NaN,
       errors: r.errors,
     };
   });
@@ -244,6 +290,14 @@ async function main(): Promise<void> {
       `${row.target}: added latency @1 p50 ${(row['p50 @1 ms'] - direct['p50 @1 ms']).toFixed(3)} ms, p99 ${(row['p99 @1 ms'] - direct['p99 @1 ms']).toFixed(3)} ms; ` +
         `stream TTFB added p50 ${(row['stream TTFB p50 ms'] - direct['stream TTFB p50 ms']).toFixed(3)} ms; ` +
         `throughput ${(row['req/s @32'] / bare['req/s @32']).toFixed(3)} x bare proxy`,
+    );
+  }
+  for (const row of rows.slice(2)) {
+    console.log(
+      `${row.target} over the bare proxy: @1 p50 +${(row['p50 @1 ms'] - bare['p50 @1 ms']).toFixed(3)} ms, ` +
+        `stream TTFB p50 +${(row['stream TTFB p50 ms'] - bare['stream TTFB p50 ms']).toFixed(3)} ms, ` +
+        `34 KB prompt p50 +${(row['34 KB p50 @1 ms'] - bare['34 KB p50 @1 ms']).toFixed(3)} ms; ` +
+        `slowest /healthz beside 2 MB prompts ${row['/healthz max ms (2 MB prompts)']} ms`,
     );
   }
   for (const t of targets) t.child.kill('SIGINT');

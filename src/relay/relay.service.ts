@@ -11,13 +11,12 @@ import { Chargee, Hold, QuotaLedger } from '../metering/quota-ledger.service';
 import { computeCost, ModelPrice } from '../prices/cost';
 import { PricesService } from '../prices/prices.service';
 import { extractBearerToken } from '../common/auth/bearer-token';
-import { keyFromPresented } from '../tokens/token-fields';
 import type { PolicyToken } from '../tokens/token-policy';
 import type { UsageRecordInput } from '../usages/usage-batch';
 import { assertModelAllowed, assertTokenUsable, Refusals } from './relay-policy';
 import { completionTokenBound, promptTokenBound } from './request-estimate';
 import { assertRelayRequest } from './relay-request-rules';
-import { TokenCache } from './token-cache.service';
+import { relayCredential, TokenCache } from './token-cache.service';
 import { UsageChunkFilter } from './usage-chunk-filter';
 import { countChatPrompt, countInput } from './token-counter';
 import { RelayOperation, UpstreamClient } from './upstream.client';
@@ -122,8 +121,8 @@ export class RelayService {
   async authenticate(req: RelayRequest): Promise<PolicyToken> {
     const presented = presentedCredential(req);
     if (!presented) throw Refusals.missingKey();
-    const key = keyFromPresented(presented);
-    const token = key ? await this.tokens.lookup(key) : null;
+    const credential = relayCredential(presented);
+    const token = credential ? await this.tokens.lookup(credential) : null;
     assertTokenUsable(token, req.ip, Math.floor(Date.now() / 1000));
     return token;
   }
@@ -147,11 +146,11 @@ export class RelayService {
     const createdAt = new Date();
     const presented = presentedCredential(req);
     if (!presented) throw Refusals.missingKey();
-    const key = keyFromPresented(presented);
+    const credential = relayCredential(presented);
     // The hot path stays synchronous while everything it needs is in memory (cached token and
     // keys, the quota lease): fewer promises per request, which matters at thousands of req/s.
-    const cached = key ? this.tokens.peek(key) : null;
-    const token = cached !== undefined ? cached : await this.tokens.lookup(key!);
+    const cached = credential ? this.tokens.peek(credential) : null;
+    const token = cached !== undefined ? cached : await this.tokens.lookup(credential!);
     if (token) req.userId = token.userId;
     const body = req.body as Record<string, unknown> | undefined;
     let admission: Admission;
@@ -233,10 +232,8 @@ export class RelayService {
     if (candidates.length === 0) throw Refusals.noKey(model);
     const isStream = operation !== 'embeddings' && body.stream === true;
     const bound = computeCost(promptTokenBound(operation, body, model), completionTokenBound(operation, body, this.defaultMaxTokens), price).quota;
-    const chargees: Chargee[] = [
-      { subject: { kind: 'token', id: token.id }, limited: !token.unlimitedQuota },
-      { subject: { kind: 'user', id: token.userId }, limited: token.owner.quotaLimited },
-    ];
+    const chargees: Chargee[] = [{ subject: { kind: 'user', id: token.userId }, limited: token.owner.quotaLimited }];
+    if (token.id !== null) chargees.unshift({ subject: { kind: 'token', id: token.id }, limited: !token.unlimitedQuota });
     const admitted = (outcome: Hold | { refused: Chargee['subject'] }): Admission => {
       if ('refused' in outcome) throw Refusals.insufficientQuota(outcome.refused, bound);
       return { admitted: { token, operation, model, body, isStream, price, hold: outcome }, candidates };

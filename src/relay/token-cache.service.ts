@@ -8,7 +8,8 @@ import { CryptoService } from '../common/crypto/crypto.service';
 import { EnvironmentVariables } from '../config/env.validation';
 import { TokenEntity } from '../tokens/entities/token.entity';
 import { UserEntity } from '../users/entities/user.entity';
-import { ownerGroups, ownerState, parseAllowIps, PolicyToken, tokenGroups } from '../tokens/token-policy';
+import { ownerGroups, ownerState, parseAllowIps, PolicyOwner, PolicyToken, tokenGroups, userAccessPolicy } from '../tokens/token-policy';
+import { keyFromPresented } from '../tokens/token-fields';
 
 interface Entry {
   token: PolicyToken | null;
@@ -19,8 +20,9 @@ const MAX_ENTRIES = 100_000;
 const NEGATIVE_TTL_MS = 5_000;
 
 /**
- * API tokens by key hash, in memory, with what the token rules need of their owners: one indexed
- * lookup (plus the owner's row) on a miss, none on a hit. Entries drop on every `token` or `user` invalidation (local or through
+ * The relay's callers by credential hash, in memory, with what the token rules need of their
+ * owners: API tokens (one indexed lookup, plus the owner's row, on a miss; none on a hit) and
+ * users' own access tokens (one indexed lookup). Entries drop on every `token` or `user` invalidation (local or through
  * Redis), and after `RELAY_TOKEN_CACHE_TTL_MS`; unknown hashes are remembered for 5 s.
  * Entries are keyed by SHA-256 of the key (one native call, no HMAC object per request); the
  * database is searched by the key's HMAC as stored. Neither keeps the clear key.
@@ -46,27 +48,27 @@ export class TokenCache {
   }
 
   /**
-   * The cached answer for `key` (the 48 characters, see keyFromPresented) without waiting: the
-   * token, `null` for a key known to be unknown, or `undefined` when the cache has no fresh entry
+   * The cached answer for `credential` (see {@link relayCredential}) without waiting: the token,
+   * `null` for one known to be unknown, or `undefined` when the cache has no fresh entry
    * ({@link lookup} then).
    */
-  peek(key: string): PolicyToken | null | undefined {
-    const hit = this.byHash.get(cacheKey(key));
+  peek(credential: string): PolicyToken | null | undefined {
+    const hit = this.byHash.get(cacheKey(credential));
     return hit && hit.expiresAt > Date.now() ? hit.token : undefined;
   }
 
   /**
-   * The token whose key (the 48 characters, see keyFromPresented) is `key`, or null when unknown.
-   * Never logs or keeps the clear key (entries are keyed by a hash of it).
+   * The policy token of `credential` (see {@link relayCredential}): an API token, or a user's own
+   * access token; null when unknown. Never logs or keeps the clear credential (entries are keyed
+   * by a hash of it).
    */
-  async lookup(key: string): Promise<PolicyToken | null> {
-    const clear = key;
-    const id = cacheKey(clear);
+  async lookup(credential: string): Promise<PolicyToken | null> {
+    const id = cacheKey(credential);
     const now = Date.now();
     const hit = this.byHash.get(id);
     if (hit && hit.expiresAt > now) return hit.token;
     const generation = this.generation;
-    const token = await this.load(this.crypto.hash(clear));
+    const token = credential.startsWith(USER_TOKEN_PREFIX) ? await this.loadUser(credential.slice(USER_TOKEN_PREFIX.length)) : await this.load(this.crypto.hash(credential));
     if (generation === this.generation) {
       if (this.byHash.size >= MAX_ENTRIES) this.byHash.clear();
       this.byHash.set(id, { token, expiresAt: now + (token ? this.ttlMs : Math.min(this.ttlMs, NEGATIVE_TTL_MS)) });
@@ -82,7 +84,7 @@ export class TokenCache {
   private async load(hash: string): Promise<PolicyToken | null> {
     const row = await this.tokens.findOne({ where: { keyHash: hash } });
     if (!row || !this.crypto.hashesEqual(row.keyHash, hash)) return null;
-    const owner = await this.users.findOne({ where: { id: row.userId }, select: { id: true, isDelete: true, status: true, quota: true, groups: true, role: true } });
+    const owner = await this.users.findOne({ where: { id: row.userId }, select: OWNER_COLUMNS });
     return {
       id: row.id,
       userId: row.userId,
@@ -92,16 +94,46 @@ export class TokenCache {
       modelLimits: row.modelLimitsEnabled ? new Set(row.modelLimits.split(',').map((m) => m.trim()).filter(Boolean)) : undefined,
       allowIps: parseAllowIps(row.allowIps ?? ''),
       groups: tokenGroups(row.group ?? '', row.selectedGroups ?? ''),
-      owner: {
-        state: ownerState(owner),
-        quotaLimited: owner?.quota !== null && owner?.quota !== undefined,
-        groups: owner ? ownerGroups(owner.groups ?? 'default', owner.role) : new Set(),
-      },
+      owner: policyOwner(owner),
     };
+  }
+
+  /** A user's own access token (a UUID, stored as its HMAC): the user as the relay's caller; null when unknown, reset, deleted or disabled. */
+  private async loadUser(token: string): Promise<PolicyToken | null> {
+    const hash = this.crypto.hash(token);
+    const user = await this.users.findOne({ where: { tokenHash: hash }, select: { ...OWNER_COLUMNS, tokenHash: true } });
+    if (!user?.tokenHash || !this.crypto.hashesEqual(user.tokenHash, hash) || ownerState(user) !== 'active') return null;
+    return userAccessPolicy(user.id, policyOwner(user), user.groups ?? 'default');
   }
 }
 
-/** The cache's key for a clear token key: its SHA-256, base64. */
+/** The cache's key for a credential: its SHA-256, base64. */
 function cacheKey(clear: string): string {
   return hash('sha256', clear, 'base64');
+}
+
+/** The user columns the token rules read. */
+const OWNER_COLUMNS = { id: true, isDelete: true, status: true, quota: true, groups: true, role: true } as const;
+
+/** What the token rules need of an owner's row (none: deleted). */
+function policyOwner(owner: Pick<UserEntity, 'isDelete' | 'status' | 'quota' | 'groups' | 'role'> | null): PolicyOwner {
+  return {
+    state: ownerState(owner),
+    quotaLimited: owner?.quota !== null && owner?.quota !== undefined,
+    groups: owner ? ownerGroups(owner.groups ?? 'default', owner.role) : new Set(),
+  };
+}
+
+const USER_TOKEN_PREFIX = 'user:';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The relay's credential of a presented bearer value: an API token's 48-character key (with or
+ * without `sk-`, see keyFromPresented), or `user:<uuid>` for a user's own access token (seed 003:
+ * opencatd's users call the relay with it). Session tokens (`tgs_…`) and anything else: undefined.
+ */
+export function relayCredential(presented: string): string | undefined {
+  const value = presented.trim();
+  if (UUID.test(value)) return USER_TOKEN_PREFIX + value.toLowerCase();
+  return keyFromPresented(value);
 }

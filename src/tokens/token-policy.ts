@@ -14,7 +14,12 @@ export type OwnerState = 'active' | 'deleted' | 'disabled';
  * quota ledger decides it.
  */
 export interface PolicyToken {
-  id: number;
+  /**
+   * `tokens.id`, or null for a user's own access token presented to the relay (seed 003's team
+   * flow): no token-level limits apply then (enabled, never expires, any address, any model,
+   * unlimited quota, the user's groups) and only the user's budget pays.
+   */
+  id: number | null;
   userId: number;
   /** Stored status: 1 enabled, 2 disabled (a stored 3 or 4 reads as 1 and is re-derived from the fields, as in effectiveStatus). */
   status: number;
@@ -125,6 +130,15 @@ export function tokenGroups(group: string, selectedGroups: string): string[] {
     // fall through
   }
   return ['default'];
+}
+
+/**
+ * The policy view of a user's own access token on the relay (see {@link PolicyToken.id}): routed
+ * through the groups the user may use, in their stored order.
+ */
+export function userAccessPolicy(userId: number, owner: PolicyOwner, groups: string): PolicyToken {
+  const list = groups.split(',').map((g) => g.trim()).filter(Boolean);
+  return { id: null, userId, status: 1, expiredTime: -1, unlimitedQuota: true, groups: list.length ? list : ['default'], owner };
 }
 
 /** A user's `groups` column (comma list) as the set it may use; undefined (any) for admins and root (role >= 10). */

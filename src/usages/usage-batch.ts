@@ -5,7 +5,8 @@ import { DAY_MS, formatUtcDay, periodStarts } from './usage-days';
 /** What the relay reports for one request; see UsageRecordEntity for units. */
 export interface UsageRecordInput {
   userId: number;
-  tokenId: number;
+  /** The API token; null for a request relayed with the user's own access token (rollups count it under 0). */
+  tokenId: number | null;
   keyId: number | null;
   model: string;
   promptTokens: number;
@@ -109,7 +110,7 @@ export async function recordUsageBatch(inputs: UsageRecordInput[], runner: SqlRu
       day = formatUtcDay(r.createdAt);
       starts = periodStarts(day);
     }
-    add(daily, [day, r.userId, r.tokenId, r.model], r);
+    add(daily, [day, r.userId, r.tokenId ?? 0, r.model], r);
     for (const grain of ['D', 'W', 'M'] as const) add(periods, [grain, starts[grain], r.userId], r);
   }
   await upsertAll(runner, 'usage_daily', ['day', 'user_id', 'token_id', 'model'], daily);

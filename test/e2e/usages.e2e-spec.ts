@@ -235,7 +235,7 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
       const ds = t.app.get(DataSource);
       const records = await ds.getRepository(UsageRecordEntity).find();
       const recount = new Map<string, { requests: number; prompt: number; completion: number; total: number; cost: bigint; quota: number }>();
-      for (const r of records) for (const k of keysOfRecord({ day: r.createdAt.toISOString().slice(0, 10), userId: r.userId, tokenId: r.tokenId, model: r.model })) {
+      for (const r of records) for (const k of keysOfRecord({ day: r.createdAt.toISOString().slice(0, 10), userId: r.userId, tokenId: r.tokenId ?? 0, model: r.model })) {
         const key = k.join('|');
         const agg = recount.get(key) ?? { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n, quota: 0 };
         agg.requests += 1;

@@ -53,8 +53,9 @@ export class UsageLogDto {
   @ApiProperty({ example: 2 })
   userId: number;
 
-  @ApiProperty({ example: 3 })
-  tokenId: number;
+  /** The API token; null when the user relayed with its own access token. */
+  @ApiProperty({ example: 3, nullable: true, type: Number })
+  tokenId: number | null;
 
   @ApiProperty({ example: 1, nullable: true, type: Number })
   keyId: number | null;

@@ -20,8 +20,9 @@ export class UsageRecordEntity {
   @Column({ name: 'user_id', type: 'integer' })
   userId: number;
 
-  @Column({ name: 'token_id', type: 'integer' })
-  tokenId: number;
+  /** The API token, or null for a request relayed with the user's own access token. */
+  @Column({ name: 'token_id', type: 'integer', nullable: true })
+  tokenId: number | null;
 
   @Column({ name: 'key_id', type: 'integer', nullable: true })
   keyId: number | null;
