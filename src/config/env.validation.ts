@@ -89,7 +89,7 @@ export class EnvironmentVariables {
 
   /**
    * Price for models without an entry in `/1/prices`: USD per 1M input tokens, optionally
-   * `,<output>` (e.g. `2` or `2.5,10`). Unset: such models are refused (400 `model_price_missing`).
+   * `,<output>` (e.g. `2` or `2.5,10`). Unset: such models are refused (404 `model_not_found`).
    */
   @IsOptional()
   @ValidateBy({

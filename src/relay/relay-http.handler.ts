@@ -7,11 +7,10 @@ import pino from 'pino';
 import proxyaddr from 'proxy-addr';
 import { describeError } from '../common/http/all-exceptions.filter';
 import { assertBodyDepth } from '../common/http/body-depth';
-import { errorBody } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { stdoutLines } from '../common/logging/stdout-lines';
 import { redactUrl } from '../config/logger.options';
-import { RelayRequest, RelayService, sendJson } from './relay.service';
+import { RelayRequest, RelayService, sendRelayError } from './relay.service';
 import type { RelayOperation } from './upstream.client';
 
 /** The relayed POST routes the fast path serves. */
@@ -19,6 +18,7 @@ const ROUTES: Record<string, RelayOperation> = {
   '/v1/chat/completions': 'chat/completions',
   '/v1/completions': 'completions',
   '/v1/embeddings': 'embeddings',
+  '/v1/responses': 'responses',
 };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -102,7 +102,7 @@ export class RelayHttpHandler {
       req.off('end', onEnd);
       answered = true; // the rest is drained and dropped
       req.resume();
-      sendJson(res, 413, errorBody('openai', 413, 'request body too large'));
+      sendRelayError(res, 413, 'request body too large');
     };
     const onError = (error: Error) => {
       if (!answered) this.fail(error, id, res);
@@ -114,7 +114,7 @@ export class RelayHttpHandler {
         assertBodyDepth(rawBody);
         relayRequest.body = JSON.parse(rawBody.toString('utf8'));
       } catch (error) {
-        if (error instanceof SyntaxError) sendJson(res, 400, errorBody('openai', 400, `malformed JSON body: ${error.message}`));
+        if (error instanceof SyntaxError) sendRelayError(res, 400, `malformed JSON body: ${error.message}`);
         else this.fail(error, id, res);
         return;
       }
@@ -130,7 +130,7 @@ export class RelayHttpHandler {
   private fail(error: unknown, id: string, res: ServerResponse): void {
     const { status, message, code, known } = describeError(error);
     if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
-    if (!res.headersSent) sendJson(res, status, errorBody('openai', status, message, code));
+    if (!res.headersSent) sendRelayError(res, status, message, code);
     else res.end();
   }
 

@@ -25,7 +25,7 @@ export const Refusals = {
       'insufficient_quota',
     ),
   noKey: (model: string) => new CodedHttpException(503, `no enabled upstream key serves model "${model}" for this token's groups`, 'no_available_key'),
-  noPrice: (model: string) => new CodedHttpException(400, `model "${model}" has no price; an admin can set one at PUT /1/prices`, 'model_price_missing'),
+  unknownModel: (model: string, why: string) => new CodedHttpException(404, `The model \`${model}\` does not exist or you do not have access to it (${why}).`, 'model_not_found'),
   badRequest: (message: string) => new CodedHttpException(400, message, 'invalid_request'),
 } as const;
 
@@ -53,3 +53,4 @@ export function assertTokenUsable(token: PolicyToken | null, ip: string, nowSeco
 export function assertModelAllowed(token: PolicyToken, model: string): void {
   if (!modelAllowed(token, model)) throw Refusals.modelNotAllowed(model);
 }
+

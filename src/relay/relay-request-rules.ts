@@ -11,6 +11,7 @@ export type RelayRequestBody = Record<string, unknown> & { model: string };
 export const RELAY_NUMBER_RANGES = {
   max_tokens: { min: 0, max: 1_000_000 },
   max_completion_tokens: { min: 0, max: 1_000_000 },
+  max_output_tokens: { min: 0, max: 1_000_000 },
   n: { min: 1, max: 128 },
   best_of: { min: 1, max: 128 },
 } as const;
@@ -20,7 +21,7 @@ const NUMBER_FIELDS = Object.entries(RELAY_NUMBER_RANGES);
 /**
  * The checks of a relay request body before anything is priced or reserved (OpenAI's API
  * reference for the field names): a JSON object; `model` a non-blank string; `messages` an array
- * (chat), `prompt` (completions) or `input` (embeddings) present; `stream` a boolean and
+ * (chat), `prompt` (completions) or `input` (embeddings, responses) present; `stream` a boolean and
  * `stream_options` an object when given; and each field of {@link RELAY_NUMBER_RANGES}, when
  * given, an integer within its range. Pure: no I/O, no clock.
  * @throws CodedHttpException 400 `invalid_request` naming the first bad field.
@@ -31,7 +32,7 @@ export function assertRelayRequest(operation: RelayOperation, body: unknown): as
   if (typeof fields.model !== 'string' || fields.model.trim() === '') throw Refusals.badRequest('model is required');
   if (operation === 'chat/completions' && !Array.isArray(fields.messages)) throw Refusals.badRequest('messages must be an array');
   if (operation === 'completions' && fields.prompt === undefined) throw Refusals.badRequest('prompt is required');
-  if (operation === 'embeddings' && fields.input === undefined) throw Refusals.badRequest('input is required');
+  if ((operation === 'embeddings' || operation === 'responses') && fields.input === undefined) throw Refusals.badRequest('input is required');
   if (fields.stream !== undefined && fields.stream !== null && typeof fields.stream !== 'boolean') throw Refusals.badRequest('stream must be a boolean');
   const options = fields.stream_options;
   if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) throw Refusals.badRequest('stream_options must be an object');

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BEARER_SCHEME, Public } from '../common/auth/auth.decorators';
@@ -47,8 +47,23 @@ export class RelayController {
     return this.relay.relay('embeddings', relayRequestOf(req), res);
   }
 
+  @Post('responses')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Responses API (JSON, or SSE with stream: true), metered against the token' })
+  @ApiBody({ schema: { type: 'object', example: { model: 'gpt-4o', input: 'Say hello', max_output_tokens: 100 } } })
+  responses(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.relay.relay('responses', relayRequestOf(req), res);
+  }
+
+  @Get('models/:id')
+  @ApiOperation({ summary: 'One model the token may use (404 model_not_found otherwise)' })
+  @ApiOkResponse({ schema: { example: { id: 'gpt-3.5-turbo', object: 'model', created: 0, owned_by: 'tollgate' } } })
+  model(@Req() req: Request, @Param('id') id: string): ReturnType<RelayService['model']> {
+    return this.relay.model(relayRequestOf(req), id);
+  }
+
   @Get('models')
-  @ApiOperation({ summary: 'Models the token may use and some enabled key of its groups serves' })
+  @ApiOperation({ summary: 'Models the token may use: allowed by its model limits, served by a key of its groups, priced' })
   @ApiOkResponse({ schema: { example: { object: 'list', data: [{ id: 'gpt-3.5-turbo', object: 'model', created: 0, owned_by: 'tollgate' }] } } })
   models(@Req() req: Request): ReturnType<RelayService['models']> {
     return this.relay.models(relayRequestOf(req));

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describeError } from '../common/http/all-exceptions.filter';
-import { errorBody } from '../common/http/route-family';
+import { errorBody, shouldRetry } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { KeyPool, RoutableKey } from '../keys/key-pool.service';
 import { Chargee, Hold, QuotaLedger } from '../metering/quota-ledger.service';
@@ -18,7 +18,7 @@ import { completionTokenBound, promptTokenBound } from './request-estimate';
 import { assertRelayRequest } from './relay-request-rules';
 import { relayCredential, TokenCache } from './token-cache.service';
 import { UsageChunkFilter } from './usage-chunk-filter';
-import { countChatPrompt, countInput } from './token-counter';
+import { countChatPrompt, countInput, countResponsesInput } from './token-counter';
 import { RelayOperation, UpstreamClient } from './upstream.client';
 import type { UpstreamExchange } from './upstream-exchange';
 import { CountedUsage, usageOfJson, usageOfStream } from './usage-extract';
@@ -127,14 +127,31 @@ export class RelayService {
     return token;
   }
 
-  /** `GET /v1/models`: models the token may use that some enabled key of its groups serves. */
-  async models(req: RelayRequest): Promise<{ object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] }> {
+  /**
+   * `GET /v1/models`: the models the caller may use, by name: allowed by its `model_limits`, served
+   * by an enabled key of its groups, and priced (or covered by `DEFAULT_MODEL_PRICE`).
+   * @throws CodedHttpException as the token rules refuse the caller (401/403)
+   */
+  async models(req: RelayRequest): Promise<{ object: 'list'; data: ModelObject[] }> {
     const token = await this.authenticate(req);
+    return { object: 'list', data: (await this.usableModels(token)).map(modelObject) };
+  }
+
+  /**
+   * `GET /v1/models/{id}`: one model the caller may use.
+   * @throws CodedHttpException 404 `model_not_found` for any other model; as {@link models} otherwise
+   */
+  async model(req: RelayRequest, id: string): Promise<ModelObject> {
+    const token = await this.authenticate(req);
+    if (!(await this.usableModels(token)).includes(id)) throw Refusals.unknownModel(id, 'not among the models this key may use: GET /v1/models lists them');
+    return modelObject(id);
+  }
+
+  /** The models `token` may use (see {@link models}), sorted. */
+  private async usableModels(token: PolicyToken): Promise<string[]> {
     const served = await this.keys.servedModels(token.groups);
-    let ids = new Set(served.any ? [...served.models, ...this.prices.pricedModels()] : served.models);
-    if (token.modelLimits) ids = new Set([...token.modelLimits].filter((m) => served.any || served.models.has(m)));
-    const data = [...ids].sort().map((id) => ({ id, object: 'model' as const, created: 0, owned_by: 'tollgate' }));
-    return { object: 'list', data };
+    const named = served.any ? new Set([...served.models, ...this.prices.pricedModels(), ...(token.modelLimits ?? [])]) : served.models;
+    return [...named].filter((m) => (served.any || served.models.has(m)) && (!token.modelLimits || token.modelLimits.has(m)) && this.prices.priceFor(m) !== undefined).sort();
   }
 
   /**
@@ -195,7 +212,7 @@ export class RelayService {
     } catch (error) {
       this.logger.error(`relay ${flight.requestId} failed: ${(error as Error).message}`);
       if (!flight.settled) this.settle(flight, undefined, flight.clientGone ? 499 : 500);
-      if (!res.headersSent) sendJson(res, 500, errorBody('openai', 500, 'internal server error'));
+      if (!res.headersSent) sendRelayError(res, 500, 'internal server error');
       else res.end();
     }
   }
@@ -211,7 +228,7 @@ export class RelayService {
     const model = body.model;
     assertModelAllowed(token, model);
     const price = this.prices.priceFor(model);
-    if (!price) throw Refusals.noPrice(model);
+    if (!price) throw Refusals.unknownModel(model, 'it has no price; an admin can set one with PUT /1/prices');
     const loaded = this.keys.candidatesNow(token.groups, model);
     if (loaded) return this.holdFor(operation, token, body, model, price, loaded);
     return this.keys.candidates(token.groups, model).then((candidates) => this.holdFor(operation, token, body, model, price, candidates));
@@ -283,10 +300,14 @@ export class RelayService {
       flight.keyId = key.id;
       let payload: string | Buffer;
       const clientAskedUsage = (flight.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-      flight.usageInjected = key.apiType === 'openai' && flight.isStream && !clientAskedUsage;
-      if (key.apiType === 'openai' && flight.isStream) {
+      // Chat and completions streams carry usage only when asked; the Responses API's always does.
+      const injectUsage = key.apiType === 'openai' && flight.isStream && flight.operation !== 'responses';
+      flight.usageInjected = injectUsage && !clientAskedUsage;
+      if (injectUsage) {
         openaiPayload ??= JSON.stringify({ ...flight.body, stream_options: { ...(flight.body.stream_options as object | undefined), include_usage: true } });
         payload = openaiPayload;
+      } else if (key.apiType === 'azure_openai' && flight.operation === 'responses') {
+        payload = JSON.stringify({ ...flight.body, model: key.deployments[flight.model] ?? flight.model }); // Azure names the deployment in the body
       } else {
         plainPayload ??= JSON.stringify(flight.body);
         payload = plainPayload;
@@ -328,7 +349,7 @@ export class RelayService {
       return;
     }
     this.settle(flight, undefined, flight.clientGone ? 499 : failure.status);
-    if (!flight.clientGone) sendJson(res, failure.status, errorBody('openai', failure.status, failure.message, failure.code));
+    if (!flight.clientGone) sendRelayError(res, failure.status, failure.message, failure.code);
   }
 
   private async json(flight: Flight, exchange: UpstreamExchange, res: ServerResponse): Promise<void> {
@@ -338,7 +359,7 @@ export class RelayService {
     } catch (error) {
       const status = flight.clientGone ? 499 : 502;
       this.settle(flight, undefined, status);
-      if (!flight.clientGone) sendJson(res, 502, errorBody('openai', 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error'));
+      if (!flight.clientGone) sendRelayError(res, 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error');
       return;
     }
     let parsed: unknown;
@@ -417,8 +438,27 @@ export class RelayService {
   /** The prompt's tokens counted with the tokenizer: only for an answer whose upstream reported no usage. */
   private countPrompt(flight: Flight): number {
     if (flight.operation === 'chat/completions') return countChatPrompt(flight.body);
+    if (flight.operation === 'responses') return countResponsesInput(flight.body);
     return countInput(flight.operation === 'completions' ? flight.body.prompt : flight.body.input);
   }
+}
+
+/** OpenAI's model object. */
+export interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+function modelObject(id: string): ModelObject {
+  return { id, object: 'model', created: 0, owned_by: 'tollgate' };
+}
+
+/** Writes a relay error in OpenAI's shape, with `x-should-retry` (see {@link shouldRetry}). */
+export function sendRelayError(res: ServerResponse, status: number, message: string, code?: string): void {
+  res.setHeader('x-should-retry', String(shouldRetry(status, code)));
+  sendJson(res, status, errorBody('openai', status, message, code));
 }
 
 /** Writes a JSON answer. */

@@ -71,6 +71,23 @@ export function promptTokenBound(operation: RelayOperation, body: Record<string,
     total += bytesOf(body.tools) + bytesOf(body.functions) + bytesOf(body.tool_choice) + bytesOf(body.response_format);
     return total + images * imageTokenBound(model);
   }
+  if (operation === 'responses') {
+    // the Responses API: `instructions`, then `input` as a string or a list of items (messages with
+    // text and image parts, function call outputs, …)
+    let total = 3 + bytesOf(body.instructions) + bytesOf(body.tools) + bytesOf(body.tool_choice) + bytesOf(body.text);
+    let images = 0;
+    if (typeof body.input === 'string') total += bytesOf(body.input);
+    else if (Array.isArray(body.input)) {
+      for (const item of body.input) {
+        if (!item || typeof item !== 'object') continue;
+        const { content, ...rest } = item as Record<string, unknown>;
+        const part = contentBound(content);
+        images += part.images;
+        total += 4 + part.bytes + bytesOf(rest);
+      }
+    }
+    return total + images * imageTokenBound(model);
+  }
   return inputBound(operation === 'completions' ? body.prompt : body.input);
 }
 
@@ -86,13 +103,13 @@ function inputBound(input: unknown): number {
 
 /**
  * Completion tokens a request may produce as far as the relay can know: `max_completion_tokens`,
- * else `max_tokens`, else `defaultMax` (the upstream may write more then; the excess is charged
+ * else `max_tokens` (`max_output_tokens` for the Responses API), else `defaultMax` (the upstream may write more then; the excess is charged
  * when it settles), times `n` (and `best_of` for completions). Embeddings produce none.
  * The fields are already checked to be integers in range (relay-request-rules.ts).
  */
 export function completionTokenBound(operation: RelayOperation, body: Record<string, unknown>, defaultMax: number): number {
   if (operation === 'embeddings') return 0;
-  const limit = [body.max_completion_tokens, body.max_tokens].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
+  const limit = [body.max_completion_tokens, body.max_tokens, body.max_output_tokens].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
   const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
   const bestOf = operation === 'completions' && typeof body.best_of === 'number' && Number.isInteger(body.best_of) && body.best_of > n ? body.best_of : n;
   return (limit ?? defaultMax) * bestOf;

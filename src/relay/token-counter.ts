@@ -20,9 +20,9 @@ function contentText(content: unknown): string {
   return '';
 }
 
-/** Image parts are estimated at a flat 85 tokens each (OpenAI's low-detail figure). */
+/** Image parts, counted at a flat 85 tokens each (OpenAI's low-detail figure) when an upstream reports no usage. */
 function imageParts(content: unknown): number {
-  return Array.isArray(content) ? content.filter((p) => p && typeof p === 'object' && (p as { type?: string }).type === 'image_url').length : 0;
+  return Array.isArray(content) ? content.filter((p) => p && typeof p === 'object' && ['image_url', 'input_image'].includes(String((p as { type?: string }).type))).length : 0;
 }
 
 /**
@@ -52,4 +52,16 @@ export function countInput(input: unknown): number {
     return input.reduce((sum: number, x) => sum + countInput(x), 0);
   }
   return 0;
+}
+
+/** Tokens of a Responses API request's `instructions` and `input` (a string, or items with text parts). */
+export function countResponsesInput(body: { instructions?: unknown; input?: unknown }): number {
+  let total = typeof body.instructions === 'string' ? countText(body.instructions) : 0;
+  if (typeof body.input === 'string') return total + countText(body.input);
+  for (const item of Array.isArray(body.input) ? body.input : []) {
+    if (!item || typeof item !== 'object') continue;
+    const content = (item as { content?: unknown }).content;
+    total += 3 + (typeof content === 'string' ? countText(content) : countText(contentText(content)) + imageParts(content) * 85);
+  }
+  return total;
 }

@@ -5,8 +5,8 @@ import { EnvironmentVariables } from '../config/env.validation';
 import type { RoutableKey } from '../keys/key-pool.service';
 import { UpstreamExchange } from './upstream-exchange';
 
-/** The relayed OpenAI operations. */
-export type RelayOperation = 'chat/completions' | 'completions' | 'embeddings';
+/** The relayed OpenAI operations (their path under `/v1/`). */
+export type RelayOperation = 'chat/completions' | 'completions' | 'embeddings' | 'responses';
 
 /**
  * HTTP to upstream providers with undici (dispatch API): one keep-alive {@link Pool} per origin, shared by
@@ -25,6 +25,9 @@ export class UpstreamClient implements OnModuleDestroy {
 
   /** The request path (with query) for `key` and `operation` of `model`. */
   static pathFor(key: RoutableKey, operation: RelayOperation, model: string): string {
+    if (key.apiType === 'azure_openai' && operation === 'responses') {
+      return `${key.basePath}/openai/responses?api-version=${encodeURIComponent(key.apiVersion)}`; // the deployment goes in the body's model
+    }
     if (key.apiType === 'azure_openai') {
       const deployment = key.deployments[model] ?? model;
       return `${key.basePath}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(key.apiVersion)}`;

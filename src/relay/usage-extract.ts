@@ -59,8 +59,20 @@ function counted(countPrompt: () => number, completionText: string): CountedUsag
  * `countPrompt` (called only then) and the choices' text counted with the tokenizer.
  */
 export function usageOfJson(json: unknown, countPrompt: () => number): CountedUsage {
-  const body = json && typeof json === 'object' ? (json as { usage?: unknown; choices?: unknown }) : {};
-  return reportedUsage(body.usage) ?? counted(countPrompt, choiceText(body.choices, false));
+  const body = json && typeof json === 'object' ? (json as { usage?: unknown; choices?: unknown; output?: unknown }) : {};
+  return reportedUsage(body.usage) ?? counted(countPrompt, choiceText(body.choices, false) + outputText(body.output));
+}
+
+/** The text of a Responses API answer's `output` items (messages' `output_text` parts, function call arguments). */
+function outputText(output: unknown): string {
+  let text = '';
+  for (const item of Array.isArray(output) ? output : []) {
+    if (!item || typeof item !== 'object') continue;
+    const { content, arguments: args } = item as { content?: unknown; arguments?: unknown };
+    if (typeof args === 'string') text += args;
+    for (const part of Array.isArray(content) ? content : []) if (part && typeof (part as { text?: unknown }).text === 'string') text += (part as { text: string }).text;
+  }
+  return text;
 }
 
 /**
@@ -85,7 +97,9 @@ export function usageOfStream(text: string, countPrompt: () => number): CountedU
   for (const data of events) {
     if (data === '[DONE]' || data === '') continue;
     try {
-      completion += choiceText((JSON.parse(data) as { choices?: unknown }).choices, true);
+      const event = JSON.parse(data) as { choices?: unknown; type?: unknown; delta?: unknown };
+      completion += choiceText(event.choices, true);
+      if (typeof event.type === 'string' && event.type.endsWith('.delta') && typeof event.delta === 'string') completion += event.delta; // Responses API deltas
     } catch {
       // ignore partial events
     }

@@ -167,7 +167,7 @@ describe.each(testDatabases())('Metering v2 on %s', (_label, database) => {
     const ask = (model: string) => send(token.key, { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 50 });
     for (const model of ['o1-pro', 'gpt-4-32k', 'o1-preview']) {
       const answer = await ask(model);
-      expect([model, answer.status, JSON.parse(answer.text).error?.code]).toEqual([model, 400, 'model_price_missing']);
+      expect([model, answer.status, JSON.parse(answer.text).error?.code]).toEqual([model, 404, 'model_not_found']);
     }
     expect((await ask('o1-2024-12-17')).status).toBe(200);
     expect((await ask('gpt-4-0613')).status).toBe(200);

@@ -116,7 +116,7 @@ describe.each(testDatabases({ withMemory: true }))('Relay refusals on %s', (_lab
 
   it('400 for an unpriced model (no DEFAULT_MODEL_PRICE) and for a body without model or messages', async () => {
     const token = await createToken(t.app, { userId: user.id });
-    expect(await refused(token.key, 400, 'model_price_missing', { ...CHAT, model: 'unpriced-model' })).toMatch(/PUT \/1\/prices/);
+    expect(await refused(token.key, 404, 'model_not_found', { ...CHAT, model: 'unpriced-model' })).toMatch(/PUT \/1\/prices/);
     expect(await refused(token.key, 400, 'invalid_request', { messages: [] })).toMatch(/model/);
     expect(await refused(token.key, 400, 'invalid_request', { model: 'gpt-3.5-turbo' })).toMatch(/messages/);
   });

@@ -173,6 +173,62 @@ describe.each(testDatabases())('Relay through the openai client on %s', (_label,
     expect(used?.last_used_at).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
   });
 
+  it('the Responses API (JSON): relayed and metered like chat, cached and reasoning tokens recorded', async () => {
+    stub.usage = { prompt_tokens: 40, completion_tokens: 15, prompt_tokens_details: { cached_tokens: 8 }, completion_tokens_details: { reasoning_tokens: 5 } };
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 100_000 });
+    const response = await client(token.key).responses.create({ model: 'gpt-3.5-turbo', input: 'Say hello', max_output_tokens: 100 });
+    expect(response.output_text).toBe(STUB_REPLY);
+    expect(stub.requests[0]).toMatchObject({ url: '/v1/responses', body: { model: 'gpt-3.5-turbo', input: 'Say hello', max_output_tokens: 100 } });
+    const [record] = await usageRecords(t.app, token.id);
+    expect(record).toMatchObject({ model: 'gpt-3.5-turbo', promptTokens: 40, completionTokens: 15, cachedTokens: 8, reasoningTokens: 5, quota: 55, statusCode: 200, isStream: false });
+  });
+
+  it('the Responses API (stream): events pass through as they come, response.completed settles the charge', async () => {
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 100_000 });
+    const stream = await client(token.key).responses.create({ model: 'gpt-3.5-turbo', input: [{ role: 'user', content: 'Say hello' }], stream: true });
+    let text = '';
+    let completed = false;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = true;
+    }
+    expect([text, completed]).toEqual([STUB_REPLY, true]);
+    expect(stub.requests[0].body.stream_options).toBeUndefined(); // nothing injected: the Responses API always reports usage
+    const [record] = await usageRecords(t.app, token.id);
+    expect(record).toMatchObject({ promptTokens: 5, completionTokens: 50, quota: 55, isStream: true });
+    expect((await tokenRow(t.app, token.id)).remainQuota).toBe(100_000 - 55);
+  });
+
+  it('GET /v1/models/{id}: a model the token may use, else a typed 404 model_not_found', async () => {
+    const limited = await createToken(t.app, { userId: user.id, modelLimits: ['gpt-4o'] });
+    expect(await client(limited.key).models.retrieve('gpt-4o')).toMatchObject({ id: 'gpt-4o', object: 'model' });
+    await expect(client(limited.key).models.retrieve('gpt-3.5-turbo')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(client(limited.key).models.retrieve('no-such-model')).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+  });
+
+  it('an unknown model is a typed 404 model_not_found, as OpenAI answers', async () => {
+    const token = await createToken(t.app, { userId: user.id });
+    const refused = await client(token.key).chat.completions.create({ model: 'no-such-model', messages: MESSAGES }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(refused).toMatchObject({ status: 404, code: 'model_not_found' });
+  });
+
+  it('refusals that cannot succeed on retry say x-should-retry: false, and the SDK does not retry them (an exhausted quota included)', async () => {
+    const token = await createToken(t.app, { userId: user.id, remainQuota: 1 });
+    const retrying = new OpenAI({ apiKey: token.key, baseURL, maxRetries: 2 });
+    const started = Date.now();
+    const refused = await retrying.chat.completions.create({ model: 'gpt-3.5-turbo', messages: MESSAGES }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(refused).toMatchObject({ status: 429, code: 'insufficient_quota' });
+    expect((refused as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(Date.now() - started).toBeLessThan(400); // the SDK's first retry would wait 0.5 s or more
+    expect(await usageRecords(t.app, token.id)).toHaveLength(1); // asked once
+    for (const [key, status] of [['sk-not-a-key', 401], [token.key, 404]] as const) {
+      const res = await t.http.post('/v1/chat/completions').set(auth(key)).send({ model: status === 404 ? 'no-such-model' : 'gpt-3.5-turbo', messages: MESSAGES }).expect(status);
+      expect(res.headers['x-should-retry']).toBe('false');
+    }
+  });
+
   it('x-api-key works as well as Authorization: Bearer', async () => {
     const token = await createToken(t.app, { userId: user.id });
     const res = await t.http.post('/v1/chat/completions').set('x-api-key', token.key).send({ model: 'gpt-3.5-turbo', messages: MESSAGES }).expect(200);

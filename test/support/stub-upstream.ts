@@ -175,6 +175,7 @@ export class StubUpstream {
         usage: { prompt_tokens: this.usage.prompt_tokens, total_tokens: this.usage.prompt_tokens },
       });
     }
+    if (path.endsWith('/responses')) return this.respond(res, body, model);
     const chat = path.endsWith('/chat/completions');
     if (!chat && !path.endsWith('/completions')) return this.error(res, 404, 'not_found', `no route ${path}`);
     const billed = this.usageFor?.(body) ?? this.usage;
@@ -212,6 +213,39 @@ export class StubUpstream {
     res.write(`data: ${JSON.stringify({ id: 'chatcmpl-stub', object: chat ? 'chat.completion.chunk' : 'text_completion', created: 1700000000, model, choices: [last] })}\n\n`);
     if (usage) res.write(`data: ${JSON.stringify({ id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
+  }
+
+  /** The Responses API: a JSON response object, or its SSE events ending with `response.completed` (which carries usage). */
+  private async respond(res: ServerResponse, body: any, model: string): Promise<void> {
+    const billed = this.usageFor?.(body) ?? this.usage;
+    const usage = {
+      input_tokens: billed.prompt_tokens,
+      output_tokens: billed.completion_tokens,
+      total_tokens: billed.prompt_tokens + billed.completion_tokens,
+      input_tokens_details: { cached_tokens: billed.prompt_tokens_details?.cached_tokens ?? 0 },
+      output_tokens_details: { reasoning_tokens: billed.completion_tokens_details?.reasoning_tokens ?? 0 },
+    };
+    const message = { id: 'msg_stub', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: STUB_REPLY, annotations: [] }] };
+    const response = (status: string, withUsage: boolean) => ({
+      id: 'resp_stub',
+      object: 'response',
+      created_at: 1700000000,
+      status,
+      model,
+      output: status === 'completed' ? [message] : [],
+      usage: withUsage ? usage : null,
+    });
+    if (body?.stream !== true) return this.send(res, response('completed', true));
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    event('response.created', { response: response('in_progress', false) });
+    for (const word of STUB_REPLY.split(/(?= )/)) {
+      event('response.output_text.delta', { item_id: 'msg_stub', output_index: 0, content_index: 0, delta: word });
+      if (this.chunkDelayMs) await sleep(this.chunkDelayMs);
+      if (res.destroyed) return;
+    }
+    if (this.streamUsage) event('response.completed', { response: response('completed', true) });
+    res.end();
   }
 
   private send(res: ServerResponse, body: object): void {

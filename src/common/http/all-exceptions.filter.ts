@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { BodyTooDeepError } from './body-depth';
 import { CodedHttpException } from './http-error';
-import { errorBody, routeFamilyOf } from './route-family';
+import { errorBody, routeFamilyOf, shouldRetry } from './route-family';
 
 interface ExpressBodyError {
   type?: string;
@@ -72,6 +72,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.status(status).json(exception.getResponse()); // e.g. terminus' readiness report
       return;
     }
+    if (family === 'openai') response.setHeader('x-should-retry', String(shouldRetry(status, code)));
     response.status(status).json(errorBody(family, status, message, code));
   }
 }

@@ -47,3 +47,14 @@ export function errorBody(family: RouteFamily, status: number, message: string, 
       return { message };
   }
 }
+
+/**
+ * Whether a client may succeed by sending the same request again (OpenAI's `x-should-retry`
+ * answer header, which its SDKs obey): not after a refusal of the request itself (400, 401, 403,
+ * 404, 413, 422) nor after `insufficient_quota` (429 until the quota is topped up); yes after a
+ * rate limit, a timeout or a server-side failure.
+ */
+export function shouldRetry(status: number, code?: string | null): boolean {
+  if (status === 429) return code !== 'insufficient_quota';
+  return status === 408 || status === 409 || status >= 500;
+}
