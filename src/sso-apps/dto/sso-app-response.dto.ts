@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SessionResponseDto } from '../../users/dto/session-response.dto';
 import type { SsoAppEntity } from '../entities/sso-app.entity';
 import { MASKED_SECRET } from '../sso-app-rules';
@@ -118,16 +118,7 @@ export class SsoGeneratedTokenDto {
 }
 
 /** `POST .../token/generate` as Datafor documents it: `{success, expire, token}`, plus `msg` and `url`. */
-export class SsoGenerateResponseDto extends SsoAckResponseDto {
-  @ApiProperty({ example: 86400, description: "the app's expire: the token's lifetime in seconds" })
-  expire: number;
-
-  @ApiProperty({ example: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJsb2dpbm5hbWUiOiJhbGljZSJ9.c2lnbmF0dXJl' })
-  token: string;
-
-  @ApiProperty({ example: '/sso/ERP?token=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9...', description: 'Tollgate extra: the login URL (works once)' })
-  url: string;
-}
+export class SsoGenerateResponseDto extends IntersectionType(SsoAckResponseDto, SsoGeneratedTokenDto) {}
 
 /** `GET|POST /sso/:name` success: a session for the JWT's user. */
 export class SsoLoginResponseDto extends SsoAckResponseDto {
