@@ -146,3 +146,31 @@ export function mapClaims(payload: Record<string, unknown>, fieldmap: { username
     email: claimText(payload, fieldmap.email, 255),
   };
 }
+
+/** Registered claims (RFC 7519 §4.1) that `generate` sets itself and a login checks: never taken from a payload. */
+export const GENERATED_CLAIMS: readonly string[] = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti'];
+
+/** Payload fields Datafor documents for `generate` that Tollgate never puts in a token: a JWT travels in a URL. */
+export const PAYLOAD_FIELDS_NOT_CARRIED: readonly string[] = ['password'];
+
+/**
+ * The claims of a token `generate` signs from Datafor's `payload` (`{username, name?, email?, roles?, …}`):
+ * `username`, `name` and `email` renamed to the claims `fieldmap` names for them (a field whose fieldmap entry
+ * is empty keeps its own name), every other field carried as given, `password` left out.
+ * @throws Error naming `payload.<field>` when it would set a {@link GENERATED_CLAIMS} claim, or a claim another
+ *   field already sets (`{username, loginname}` with `fieldmap.username` = `loginname`).
+ */
+export function claimsFromPayload(payload: Record<string, unknown>, fieldmap: { username: string; name?: string; email?: string }): Record<string, unknown> {
+  const renamed = new Map<string, string>([['username', fieldmap.username]]);
+  if (fieldmap.name) renamed.set('name', fieldmap.name);
+  if (fieldmap.email) renamed.set('email', fieldmap.email);
+  const claims = new Map<string, unknown>();
+  for (const [field, value] of Object.entries(payload)) {
+    if (value === undefined || PAYLOAD_FIELDS_NOT_CARRIED.includes(field)) continue;
+    const claim = renamed.get(field) ?? field;
+    if (GENERATED_CLAIMS.includes(claim)) throw new Error(`payload.${field}: the "${claim}" claim is set by generate`);
+    if (claims.has(claim)) throw new Error(`payload.${field}: another field already sets the claim "${claim}" (fieldmap renames username, name and email)`);
+    claims.set(claim, value);
+  }
+  return Object.fromEntries(claims);
+}

@@ -124,9 +124,22 @@ export class SsoAppsController {
 
   @Post('generate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign a test token for an HS* app (claims renamed through fieldmap, exp = now + expire)' })
+  @ApiOperation({
+    summary:
+      "Sign a token for an app as Datafor does: claims from payload (username, name, email renamed through fieldmap; others carried), " +
+      'exp = now + expire; RS*/ES* apps sign with privateKey (never stored), HS* apps with the stored secret',
+  })
+  @ApiBody({
+    type: GenerateSsoTokenDto,
+    examples: {
+      json: { summary: 'Datafor JSON', value: { name: 'ERP', privateKey: 'abcd', payload: { username: 'admin', name: 'ERP', roles: ['SYS_CREATOR', 'Manager'] } } },
+      form: { summary: 'Datafor form fields', value: { name: 'ERP', privateKey: 'abcd', username: 'admin' } },
+    },
+  })
   @ApiOkResponse({ type: SsoGenerateResponseDto })
+  @ApiBadRequestResponse({ description: 'privateKey missing (RS*/ES*), unparseable or not the app key; payload.username missing; a payload field refused' })
+  @ApiNotFoundResponse({ description: 'no such app' })
   async generate(@CurrentUser() actor: Principal, @Body() dto: GenerateSsoTokenDto): Promise<SsoGenerateResponseDto> {
-    return ack({ data: await this.apps.generate(actor, dto) });
+    return ack(await this.apps.generate(actor, dto));
   }
 }

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, ForbiddenException, Injectable,
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import bcrypt from 'bcryptjs';
 import { SignJWT } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import { DataSource, In, Repository } from 'typeorm';
 import { isAdmin, Principal } from '../common/auth/principal';
 import { CryptoService } from '../common/crypto/crypto.service';
@@ -22,15 +23,15 @@ import { SsoLinkDto } from './dto/sso-link.dto';
 import { UpdateSsoAppDto } from './dto/update-sso-app.dto';
 import { SsoAppEntity } from './entities/sso-app.entity';
 import { SsoLinkEntity } from './entities/sso-link.entity';
-import { isHmacAlgorithm, MASKED_SECRET, SSO_APP_NAME, toStringList } from './sso-app-rules';
-import { hsSecretProblem, importVerificationKey } from './sso-keys';
+import { claimsFromPayload, isHmacAlgorithm, mapClaims, MASKED_SECRET, MAX_JWT_LENGTH, SSO_APP_NAME, toStringList } from './sso-app-rules';
+import { hsSecretProblem, importVerificationKey, signingKeyFor, unusableSecretMessage } from './sso-keys';
 
 /** seed 004's refusal for non-admins. */
 export const NO_PERMISSION = 'no permission';
 
 /**
  * The config API of seed 004's token apps (admin only): upsert, list, content, delete, deleteBatch,
- * a test token generator for HS* apps, and link/unlink of existing users (which users an app may
+ * Datafor's token generator, and link/unlink of existing users (which users an app may
  * sign in besides those it creates). Secrets are encrypted at rest and never shown.
  */
 @Injectable()
@@ -184,35 +185,53 @@ export class SsoAppsService {
   }
 
   /**
-   * Signs a test token for an HS* app: `payload.username/name/email` renamed to claims through
-   * `fieldmap`, `iat` now, `exp` now + `expire`, a random `jti`, `iss`/`aud` when configured.
-   * @throws ForbiddenException (403); NotFoundException (404); BadRequestException (400) for RS/ES apps
-   *   (their private key stays with the issuer) or a missing `payload.username`.
+   * Signs a token for an app, as Datafor's `generate` does: the claims of `payload` (or of the form field
+   * `username`) through {@link claimsFromPayload}, `iat` now, `exp` now + `expire`, a random `jti`, `iss`/`aud`
+   * when configured, signed with {@link signingKeyFor} (the stored HS* secret, or the RS* or ES* `privateKey`).
+   * Root only for an app with allow_admin_roles=1. The `privateKey` is used in memory only.
+   * @returns `{expire, token, url}`: `expire` the app's lifetime in seconds, `url` the login URL that uses the token.
+   * @throws ForbiddenException (403) non-admin, an allow_admin_roles app for a non-root, an app whose secret cannot
+   *   log in (a weak HS* secret); NotFoundException (404) unknown app; BadRequestException (400) naming
+   *   `privateKey` (missing for RS* or ES*, unparseable, or not the app's key), `username`/`payload.username`
+   *   (missing, unusable, or both given and different), `payload.<field>`, or `payload` (token too large to log in).
    */
   async generate(actor: Principal, dto: GenerateSsoTokenDto): Promise<SsoGeneratedTokenDto> {
     this.assertAdmin(actor);
     const app = await this.findByName(dto.name);
     assertRootForAdminApps(actor, app.allowAdminRoles, `only root may sign tokens for app "${app.name}": it may sign admins in (allow_admin_roles=1)`);
-    if (!isHmacAlgorithm(app.algorithm)) {
-      throw new BadRequestException(`generate signs only for HS* apps: app "${app.name}" uses ${app.algorithm}, whose private key stays with the issuer`);
+    const secret = this.crypto.decrypt(app.secretCiphertext);
+    const unusable = unusableSecretMessage(app.name, app.algorithm, secret);
+    if (unusable) throw new ForbiddenException(unusable);
+
+    const payload: Record<string, unknown> = { ...(dto.payload ?? {}) };
+    if (dto.username !== undefined) {
+      if (payload.username !== undefined && payload.username !== dto.username) throw new BadRequestException('username and payload.username differ: send one of them');
+      payload.username = dto.username;
     }
-    const username = dto.payload.username;
-    if ((typeof username !== 'string' && typeof username !== 'number') || String(username).trim() === '') {
-      throw new BadRequestException('payload.username is required');
+    if (payload.username === undefined) throw new BadRequestException('payload.username is required (form: username)');
+    let claims: Record<string, unknown>;
+    try {
+      claims = claimsFromPayload(payload, app.fieldmap);
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
     }
-    const claims: Record<string, unknown> = { [app.fieldmap.username]: String(username).trim() };
-    for (const field of ['name', 'email'] as const) {
-      const claim = app.fieldmap[field];
-      const value = dto.payload[field];
-      if (claim && (typeof value === 'string' || typeof value === 'number')) claims[claim] = String(value);
+    if (!mapClaims(claims, app.fieldmap).username) {
+      throw new BadRequestException('payload.username must be a string of 1 to 64 characters without control characters');
     }
+    let key: Uint8Array | KeyObject;
+    try {
+      key = signingKeyFor(app.name, app.algorithm, secret, dto.privateKey);
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
+    }
+
     const now = Math.floor(Date.now() / 1000);
-    const expiresAt = now + app.expire;
-    let jwt = new SignJWT(claims).setProtectedHeader({ alg: app.algorithm, typ: 'JWT' }).setIssuedAt(now).setExpirationTime(expiresAt).setJti(this.crypto.randomUuid());
+    let jwt = new SignJWT(claims).setProtectedHeader({ alg: app.algorithm, typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + app.expire).setJti(this.crypto.randomUuid());
     if (app.issuer) jwt = jwt.setIssuer(app.issuer);
     if (app.audience) jwt = jwt.setAudience(app.audience);
-    const token = await jwt.sign(new TextEncoder().encode(this.crypto.decrypt(app.secretCiphertext)));
-    return { token, expires_at: expiresAt, url: `/sso/${encodeURIComponent(app.name)}?${encodeURIComponent(app.tokenName)}=${token}` };
+    const token = await jwt.sign(key);
+    if (token.length > MAX_JWT_LENGTH) throw new BadRequestException(`payload is too large: the token would be over ${MAX_JWT_LENGTH} characters, which no login accepts`);
+    return { expire: app.expire, token, url: `/sso/${encodeURIComponent(app.name)}?${encodeURIComponent(app.tokenName)}=${token}` };
   }
 
   /** An app by name. @throws NotFoundException (404) `token app "X" not found`. */

@@ -1,4 +1,4 @@
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { importSPKI } from 'jose';
 import { assertKeyFitsAlgorithm, isHmacAlgorithm, toSpkiPem } from './sso-app-rules';
 
@@ -25,6 +25,72 @@ export function hsSecretProblem(algorithm: string, secret: string): HsSecretProb
   const bytes = Buffer.byteLength(secret, 'utf8');
   const minBytes = minHsSecretBytes(algorithm);
   return bytes < minBytes ? { reason: 'weak', bytes, minBytes } : undefined;
+}
+
+/**
+ * Why an app's stored secret cannot be used for its tokens, as the message a login (and `generate`) answers
+ * with 403; undefined when it can. Only HS* secrets are judged here ({@link hsSecretProblem}): an RS* or ES*
+ * public key was checked when it was saved, and {@link importVerificationKey} checks it again.
+ */
+export function unusableSecretMessage(appName: string, algorithm: string, secret: string): string | undefined {
+  if (!isHmacAlgorithm(algorithm)) return undefined;
+  const problem = hsSecretProblem(algorithm, secret);
+  if (!problem) return undefined;
+  if (problem.reason === 'weak') return `SSO app "${appName}" has a weak secret: set one of at least ${problem.minBytes} bytes`;
+  return `SSO app "${appName}" has no usable ${algorithm} secret (${problem.reason === 'empty' ? 'empty' : 'a public key'}): set a shared secret`;
+}
+
+/**
+ * The key `generate` signs an app's token with (Datafor's `privateKey`), for an app whose secret is usable:
+ * - HS*: the stored shared secret; a `privateKey` given must equal it (constant-time comparison).
+ * - RS* or ES*: `privateKey` itself (PEM PKCS#8, PKCS#1 or SEC1, or base64 DER of one of them without the
+ *   PEM lines), whose public half must be the public key stored as the app's secret.
+ * The private key is used in memory only; no message holds it.
+ * @throws Error whose message starts with `privateKey` when it is missing (RS*, ES*), unparseable or does not match.
+ */
+export function signingKeyFor(appName: string, algorithm: string, secret: string, privateKey: string | undefined): Uint8Array | KeyObject {
+  if (isHmacAlgorithm(algorithm)) {
+    if (privateKey !== undefined && !sameBytes(privateKey, secret)) throw new Error(`privateKey does not match the secret of SSO app "${appName}"`);
+    return new TextEncoder().encode(secret);
+  }
+  if (privateKey === undefined) throw new Error(`privateKey is required: SSO app "${appName}" uses ${algorithm}, and Tollgate keeps only its public key`);
+  const key = parsePrivateKey(privateKey);
+  const derived = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const stored = createPublicKey({ key: toSpkiPem(secret), format: 'pem' }).export({ type: 'spki', format: 'der' });
+  if (derived.length !== stored.length || !timingSafeEqual(derived, stored)) {
+    throw new Error(`privateKey does not match the ${algorithm} public key of SSO app "${appName}"`);
+  }
+  return key;
+}
+
+/** A private key from PEM, or from base64 DER (PKCS#8, PKCS#1 RSA, SEC1 EC) as Java exports it. @throws Error naming `privateKey`. */
+function parsePrivateKey(text: string): KeyObject {
+  const trimmed = text.trim();
+  const unparseable = new Error('privateKey must be a private key: PEM, or base64 PKCS#8 without the PEM lines');
+  if (trimmed.startsWith('-----BEGIN ')) {
+    if (!/^-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(trimmed)) throw unparseable;
+    try {
+      return createPrivateKey({ key: trimmed, format: 'pem' });
+    } catch {
+      throw unparseable;
+    }
+  }
+  const body = trimmed.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw unparseable;
+  const der = Buffer.from(body, 'base64');
+  for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+    try {
+      return createPrivateKey({ key: der, format: 'der', type });
+    } catch {
+      // try the next encoding
+    }
+  }
+  throw unparseable;
+}
+
+/** Constant-time equality of two strings (by their SHA-256, so lengths do not show). */
+function sameBytes(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a, 'utf8').digest(), createHash('sha256').update(b, 'utf8').digest());
 }
 
 /**

@@ -12,8 +12,8 @@ import { UsersService } from '../users/users.service';
 import { SsoAppEntity } from './entities/sso-app.entity';
 import { SsoLinkEntity } from './entities/sso-link.entity';
 import { JtiReplayGuard } from './jti-replay-guard';
-import { isHmacAlgorithm, MappedClaims, mapClaims, MAX_JWT_LENGTH } from './sso-app-rules';
-import { hsSecretProblem, importVerificationKey, VerificationKey } from './sso-keys';
+import { MappedClaims, mapClaims, MAX_JWT_LENGTH } from './sso-app-rules';
+import { importVerificationKey, unusableSecretMessage, VerificationKey } from './sso-keys';
 
 /** Where the login found the JWT, for the "missing token" message. */
 export type JwtSource = { kind: 'query'; query: Record<string, unknown> } | { kind: 'header'; value: string | undefined };
@@ -204,7 +204,7 @@ export class SsoLoginService {
 
   /**
    * The app's verification key (cached per secret version).
-   * @throws ForbiddenException (403) when the app's secret cannot be used (see {@link hsSecretProblem}): every
+   * @throws ForbiddenException (403) when the app's secret cannot be used (see {@link unusableSecretMessage}): every
    *   login is refused until an admin sets a proper one.
    */
   private async keyFor(app: SsoAppEntity): Promise<VerificationKey> {
@@ -212,9 +212,8 @@ export class SsoLoginService {
     const cached = this.keys.get(cacheKey);
     if (cached) return cached;
     const secret = this.crypto.decrypt(app.secretCiphertext);
-    const problem = isHmacAlgorithm(app.algorithm) ? hsSecretProblem(app.algorithm, secret) : undefined;
-    if (problem?.reason === 'weak') throw new ForbiddenException(`SSO app "${app.name}" has a weak secret: set one of at least ${problem.minBytes} bytes`);
-    if (problem) throw new ForbiddenException(`SSO app "${app.name}" has no usable ${app.algorithm} secret (${problem.reason === 'empty' ? 'empty' : 'a public key'}): set a shared secret`);
+    const unusable = unusableSecretMessage(app.name, app.algorithm, secret);
+    if (unusable) throw new ForbiddenException(unusable);
     let key: VerificationKey;
     try {
       key = await importVerificationKey(app.algorithm, secret);

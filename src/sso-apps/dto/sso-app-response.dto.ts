@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SessionResponseDto } from '../../users/dto/session-response.dto';
 import type { SsoAppEntity } from '../entities/sso-app.entity';
 import { MASKED_SECRET } from '../sso-app-rules';
@@ -24,7 +24,7 @@ export class SsoUpdateResponseDto extends SsoAckResponseDto {
   warning?: string;
 }
 
-/** One token app as the config API shows it: the secret (and a set initpwd) masked. */
+/** One token app as the config API shows it: Datafor's fields (dates in epoch ms), the secret (and a set initpwd) masked. */
 export class SsoAppResponseDto {
   @ApiProperty({ example: 'ERP' })
   name: string;
@@ -68,11 +68,11 @@ export class SsoAppResponseDto {
   @ApiProperty({ example: '0' })
   allow_admin_roles: '1' | '0';
 
-  @ApiProperty({ example: '2025-03-13T08:00:00.000Z' })
-  createdDate: string;
+  @ApiProperty({ example: 1737599864898, description: 'epoch milliseconds, as Datafor answers' })
+  createdDate: number;
 
-  @ApiProperty({ example: '2025-03-13T08:00:00.000Z' })
-  lastModifiedDate: string;
+  @ApiProperty({ example: 1737601114115, description: 'epoch milliseconds, as Datafor answers' })
+  lastModifiedDate: number;
 
   @ApiProperty({ example: 1 })
   creatorId: number;
@@ -105,23 +105,20 @@ export class SsoDeleteBatchResponseDto extends SsoAckResponseDto {
   data: SsoDeleteBatchResultDto;
 }
 
-/** A signed test token for an HS* app: the JWT, its `exp` in unix seconds, and the login URL that uses it. */
+/** What `generate` signed: Datafor's `expire` and `token`, plus the login URL that uses the token. */
 export class SsoGeneratedTokenDto {
-  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiJ9.eyJsb2dpbm5hbWUiOiJhbGljZSJ9.c2lnbmF0dXJl' })
+  @ApiProperty({ example: 86400, description: "the app's expire: the token's lifetime in seconds" })
+  expire: number;
+
+  @ApiProperty({ example: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJsb2dpbm5hbWUiOiJhbGljZSJ9.c2lnbmF0dXJl' })
   token: string;
 
-  @ApiProperty({ example: 1741953600, description: 'unix seconds' })
-  expires_at: number;
-
-  @ApiProperty({ example: '/sso/ERP?token=eyJhbGciOiJIUzI1NiJ9...' })
+  @ApiProperty({ example: '/sso/ERP?token=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9...', description: 'Tollgate extra: the login URL (works once)' })
   url: string;
 }
 
-/** `POST .../token/generate`: `{msg, success, data: {token, expires_at, url}}`. */
-export class SsoGenerateResponseDto extends SsoAckResponseDto {
-  @ApiProperty({ type: SsoGeneratedTokenDto })
-  data: SsoGeneratedTokenDto;
-}
+/** `POST .../token/generate` as Datafor documents it: `{success, expire, token}`, plus `msg` and `url`. */
+export class SsoGenerateResponseDto extends IntersectionType(SsoAckResponseDto, SsoGeneratedTokenDto) {}
 
 /** `GET|POST /sso/:name` success: a session for the JWT's user. */
 export class SsoLoginResponseDto extends SsoAckResponseDto {
@@ -151,8 +148,8 @@ export function toSsoAppResponse(app: SsoAppEntity): SsoAppResponseDto {
     audience: app.audience ?? '',
     clock_tolerance: app.clockTolerance,
     allow_admin_roles: app.allowAdminRoles ? '1' : '0',
-    createdDate: app.createdAt.toISOString(),
-    lastModifiedDate: app.updatedAt.toISOString(),
+    createdDate: app.createdAt.getTime(),
+    lastModifiedDate: app.updatedAt.getTime(),
     creatorId: app.creatorId,
   };
 }
