@@ -71,7 +71,7 @@ async function startTollgate(upstreamPort: number, databaseUrl: string): Promise
     if (i > 300) throw new Error('Tollgate did not answer /readyz within 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const call = async (method: 'POST', path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const call = async (method: 'GET' | 'POST', path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await request(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
     const json = (await res.body.json()) as Record<string, unknown>;
     if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${JSON.stringify(json)}`);
@@ -80,10 +80,11 @@ async function startTollgate(upstreamPort: number, databaseUrl: string): Promise
   const root = (await call('POST', '/1/users/init', undefined)) as { id: number; token: string };
   const auth = { authorization: `Bearer ${root.token}`, 'new-api-user': String(root.id) };
   await call('POST', '/1/keys', { key: 'sk-bench-upstream-key', name: 'stub', endpoint: `http://127.0.0.1:${upstreamPort}/v1` }, auth);
-  const created = (await call('POST', '/api/token/', { name: 'bench', remain_quota: 1_000_000_000_000, expired_time: -1, unlimited_quota: false }, auth)) as {
-    data: { key: string };
-  };
-  return { child, port, token: created.data.key.startsWith('sk-') ? created.data.key : `sk-${created.data.key}` };
+  await call('POST', '/api/token/', { name: 'bench', remain_quota: 1_000_000_000_000, expired_time: -1, unlimited_quota: false }, auth);
+  // create answers no data (seed 002): the id from the list, the key (without sk-) from reveal, as new-api's front end does
+  const listed = (await call('GET', '/api/token/?p=1&size=1', undefined, auth)) as { data: { items: { id: number }[] } };
+  const revealed = (await call('POST', `/api/token/${listed.data.items[0].id}/key`, undefined, auth)) as { data: { key: string } };
+  return { child, port, token: `sk-${revealed.data.key}` };
 }
 
 /** A loopback port nobody listens on right now (for Tollgate's PORT). */

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { IdParamPipe } from '../common/http/id-param.pipe';
-import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../common/auth/auth.decorators';
 import { MessageResponseDto } from '../users/dto/user-response.dto';
 import { CreateKeyDto } from './dto/create-key.dto';
@@ -27,11 +27,12 @@ export class KeysController {
   @Post()
   @Authenticated({ admin: true })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add an upstream key (seed 003 body; endpoint "" = the OpenAI default)' })
+  @ApiOperation({ summary: 'Add an upstream key (seed 003 body; endpoint "" = the OpenAI default; opencatd\'s azure.<resource> names)' })
   @ApiBody({
     type: CreateKeyDto,
     examples: {
       seed003: { summary: 'seed 003', value: { key: 'sk-zsbdzsbdzsbdzsbdzsbdzsbdzsbd', name: 'key', api_type: 'openai', endpoint: '' } },
+      opencatdAzure: { summary: "opencatd's Azure convention (doc/azure.md)", value: { key: '0123456789abcdef0123456789abcdef', name: 'azure.my-resource' } },
       azure: {
         summary: 'Azure OpenAI, with routing fields',
         value: { key: '0123456789abcdef0123456789abcdef', name: 'azure-east', api_type: 'azure_openai', endpoint: 'https://my-resource.openai.azure.com', api_version: '2024-10-21', deployments: { 'gpt-4o': 'gpt4o-prod' }, models: ['gpt-4o'], group: 'default', priority: 10, weight: 1 },
@@ -39,6 +40,7 @@ export class KeysController {
     },
   })
   @ApiOkResponse({ type: KeyResponseDto })
+  @ApiConflictResponse({ description: 'another key has this name or this key' })
   create(@Body() dto: CreateKeyDto): Promise<KeyResponseDto> {
     return this.keys.create(dto);
   }
@@ -49,6 +51,7 @@ export class KeysController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: KeyResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })
+  @ApiConflictResponse({ description: 'another key has this name or this key' })
   update(@Param('id', IdParamPipe) id: number, @Body() dto: UpdateKeyDto): Promise<KeyResponseDto> {
     return this.keys.update(id, dto);
   }

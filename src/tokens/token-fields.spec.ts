@@ -9,6 +9,7 @@ import {
   normalizeCommaList,
   parseFieldList,
   parseIdList,
+  withoutKeyPrefix,
 } from './token-fields';
 
 const KEY = 'abcd0123456789abcdefghijklmnopqrstuvwxyzABCDwxyz';
@@ -26,6 +27,13 @@ describe('token field rules', () => {
     expect(keyFromPresented(`sk-${KEY}-12`)).toBe(KEY);
     expect(keyFromPresented('sk-short')).toBeUndefined();
     expect(keyFromPresented(`sk-${KEY.slice(1)}!`)).toBeUndefined();
+    expect(keyFromPresented(`sk-sk-${KEY}`)).toBeUndefined(); // new-api strips one sk- too
+  });
+
+  it('strips one leading sk- and surrounding spaces from a presented key or fragment', () => {
+    expect(withoutKeyPrefix(' sk-abcd ')).toBe('abcd');
+    expect(withoutKeyPrefix('abcd')).toBe('abcd');
+    expect(withoutKeyPrefix('sk-sk-abcd')).toBe('sk-abcd');
   });
 
   it('model_limits: a string or an array becomes a trimmed comma list, order kept, repeats dropped', () => {

@@ -12,9 +12,13 @@ export const MAX_BATCH_IDS = 1000;
 /** `mj_image_mode` values (seed 001). */
 export const MJ_IMAGE_MODES = ['default', 'origin', 'proxy'] as const;
 
-/** `sk-<key>`: the form shown at creation and reveal. */
-export function displayKey(key: string): string {
-  return `sk-${key}`;
+/** The prefix clients put before a key (new-api's front end prepends it to the bare key it reveals). */
+export const KEY_PREFIX = 'sk-';
+
+/** A presented key or key fragment without surrounding spaces and without one leading `sk-` (new-api: `strings.TrimPrefix(key, "sk-")`). */
+export function withoutKeyPrefix(raw: string): string {
+  const text = raw.trim();
+  return text.startsWith(KEY_PREFIX) ? text.slice(KEY_PREFIX.length) : text;
 }
 
 /**
@@ -31,11 +35,12 @@ export function maskClearKey(key: string): string {
 }
 
 /**
- * The 48-character key of a presented API token: a leading `sk-` stripped and, as new-api does,
- * anything after a further `-` (its `sk-<key>-<channel>` form) dropped. Undefined when it cannot be one.
+ * The 48-character key of a presented API token, with or without `sk-` ({@link withoutKeyPrefix}) and,
+ * as new-api does, anything after a further `-` (its `sk-<key>-<channel>` form) dropped. Undefined
+ * when it cannot be one (`sk-sk-<key>` included, as in new-api).
  */
 export function keyFromPresented(raw: string): string | undefined {
-  const key = raw.trim().replace(/^sk-/, '').split('-')[0];
+  const key = withoutKeyPrefix(raw).split('-')[0];
   return /^[0-9a-zA-Z]{48}$/.test(key) ? key : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { TokenStatus } from './entities/token.entity';
-import { effectiveStatus, enableRefusal, ENABLE_REFUSALS, isExhausted, isExpired } from './token-status';
+import { effectiveStatus, enableRefusal, ENABLE_REFUSALS, isExhausted, isExpired, statusChangeOf } from './token-status';
 
 const NOW = 1_763_773_300;
 const base = { status: TokenStatus.Enabled, expiredTime: -1, unlimitedQuota: false, remainQuota: 500_000 };
@@ -44,5 +44,15 @@ describe('token status rules (seed 002)', () => {
     expect(enableRefusal({ ...base, remainQuota: 0 }, NOW)).toBe(ENABLE_REFUSALS.exhausted);
     expect(enableRefusal(base, NOW)).toBeUndefined();
     expect(enableRefusal({ ...base, remainQuota: 0, unlimitedQuota: true, expiredTime: NOW + 1 }, NOW)).toBeUndefined();
+  });
+
+  it('a full update sending back the status the token reads as now changes no status; status_only always does', () => {
+    expect(statusChangeOf(undefined, TokenStatus.Enabled, false)).toBeUndefined();
+    expect(statusChangeOf(TokenStatus.Expired, TokenStatus.Expired, false)).toBeUndefined();
+    expect(statusChangeOf(TokenStatus.Exhausted, TokenStatus.Exhausted, false)).toBeUndefined();
+    expect(statusChangeOf(TokenStatus.Disabled, TokenStatus.Disabled, false)).toBeUndefined();
+    expect(statusChangeOf(TokenStatus.Exhausted, TokenStatus.Expired, false)).toBe(TokenStatus.Exhausted);
+    expect(statusChangeOf(TokenStatus.Enabled, TokenStatus.Expired, false)).toBe(TokenStatus.Enabled);
+    expect(statusChangeOf(TokenStatus.Enabled, TokenStatus.Enabled, true)).toBe(TokenStatus.Enabled);
   });
 });

@@ -50,3 +50,18 @@ export function enableRefusal(t: Omit<TokenStatusFields, 'status'>, now: number)
   return undefined;
 }
 
+
+/** Seed 002's statuses a request may set; 3 and 4 are derived. */
+export const STATUS_VALUES_MESSAGE = 'status must be 1 (enabled) or 2 (disabled)';
+
+/**
+ * The status a `PUT /api/token/` asks to store, or undefined for none. With `status_only` the sent
+ * status is always a change. In a full update, the status the token reads as now (`current`, from
+ * {@link effectiveStatus}) is no change: new-api's edit form (EditTokenModal.jsx) sends back every
+ * field it loaded, `status` 3 or 4 included; the status is then derived from the new fields.
+ * The caller refuses a result other than 1 or 2 with {@link STATUS_VALUES_MESSAGE}.
+ */
+export function statusChangeOf(requested: number | undefined, current: TokenStatus, statusOnly: boolean): number | undefined {
+  if (requested === undefined || (!statusOnly && requested === current)) return undefined;
+  return requested;
+}

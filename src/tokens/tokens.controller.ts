@@ -12,22 +12,18 @@ import {
   ApiTooManyRequestsResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiEnvelope, ok } from '../common/http/api-envelope';
-import { BatchDeleteTokensDto, BatchUpdateTokensDto } from './dto/batch-tokens.dto';
+import { BatchDeleteTokensDto, BatchRevealKeysDto, BatchUpdateTokensDto, MAX_REVEAL_IDS } from './dto/batch-tokens.dto';
 import { CreateTokenDto } from './dto/create-token.dto';
 import { ListTokensQueryDto, SearchTokensQueryDto } from './dto/token-query.dto';
-import { TokenKeyDto, TokenPageDto, TokenResponseDto } from './dto/token-response.dto';
+import { TokenKeyDto, TokenKeysDto, TokenPageDto, TokenResponseDto } from './dto/token-response.dto';
 import { UpdateTokenDto, UpdateTokenQueryDto } from './dto/update-token.dto';
-import { PerUserThrottlerGuard } from './per-user-throttler.guard';
+import { REVEAL_LIMIT, RevealLimitsGuard } from './reveal-limits.guard';
 import { TokensService } from './tokens.service';
 
 const ID_PARAM = { name: 'id', description: "token id (one of the caller's)", example: 123 } as const;
-
-/** Reveals per user per minute (`POST /api/token/:id/key`). */
-export const REVEAL_LIMIT = { limit: 10, ttl: 60_000 } as const;
 
 /** `{success, message, data: <model>}` for Swagger. */
 function envelopeOf(model: unknown, isArray = false) {
@@ -37,10 +33,10 @@ function envelopeOf(model: unknown, isArray = false) {
 
 /**
  * new-api's token routes (seeds 000, 001, 002) under `/api/token/`, all scoped to the caller and
- * needing `New-Api-User`. The literal routes (`search`, `batch`) come before `:id`.
+ * needing `New-Api-User`. The literal routes (`search`, `batch/keys`, `batch`) come before `:id`.
  */
 @ApiTags('Tokens')
-@ApiExtraModels(ApiEnvelope, TokenResponseDto, TokenPageDto, TokenKeyDto)
+@ApiExtraModels(ApiEnvelope, TokenResponseDto, TokenPageDto, TokenKeyDto, TokenKeysDto)
 @Controller('api/token')
 export class TokensController {
   constructor(private readonly tokens: TokensService) {}
@@ -59,6 +55,20 @@ export class TokensController {
   @ApiOkResponse({ schema: envelopeOf(TokenResponseDto, true) })
   async search(@CurrentUser() principal: Principal, @Query() query: SearchTokensQueryDto): Promise<ApiEnvelope<TokenResponseDto[]>> {
     return ok(await this.tokens.search(principal, query));
+  }
+
+  @Post('batch/keys')
+  @Authenticated({ newApiUserHeader: true })
+  @UseGuards(RevealLimitsGuard)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: `Reveal the keys (without sk-) of up to ${MAX_REVEAL_IDS} own tokens, as new-api: data.keys maps id → key; others' ids are left out (shares reveal's ${REVEAL_LIMIT.limit} a minute; never cached)`,
+  })
+  @ApiOkResponse({ schema: envelopeOf(TokenKeysDto) })
+  @ApiBadRequestResponse({ description: `ids missing, empty, not ids, or more than ${MAX_REVEAL_IDS}` })
+  @ApiTooManyRequestsResponse({ description: `more than ${REVEAL_LIMIT.limit} reveals a minute (single and batch together)` })
+  async revealMany(@CurrentUser() principal: Principal, @Body() dto: BatchRevealKeysDto): Promise<ApiEnvelope<TokenKeysDto>> {
+    return ok(await this.tokens.revealKeys(principal, dto.ids));
   }
 
   @Post('batch')
@@ -114,7 +124,7 @@ export class TokensController {
   @Post()
   @Authenticated({ newApiUserHeader: true })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create a token (seed 002); data carries the full sk- key, shown only here and by reveal' })
+  @ApiOperation({ summary: 'Create a token (seed 002); no data, as seed 002 and new-api (the key comes from reveal)' })
   @ApiBody({
     type: CreateTokenDto,
     examples: {
@@ -133,10 +143,11 @@ export class TokensController {
       },
     },
   })
-  @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
+  @ApiOkResponse({ type: ApiEnvelope })
   @ApiBadRequestResponse({ description: 'a bad field ("token name is too long"), or the per-user token limit reached' })
-  async create(@CurrentUser() principal: Principal, @Body() dto: CreateTokenDto): Promise<ApiEnvelope<TokenResponseDto>> {
-    return ok(await this.tokens.create(principal, dto));
+  async create(@CurrentUser() principal: Principal, @Body() dto: CreateTokenDto): Promise<ApiEnvelope<never>> {
+    await this.tokens.create(principal, dto);
+    return { success: true, message: '' };
   }
 
   @Put()
@@ -189,14 +200,13 @@ export class TokensController {
 
   @Post(':id/key')
   @Authenticated({ newApiUserHeader: true })
-  @UseGuards(PerUserThrottlerGuard)
-  @Throttle({ default: REVEAL_LIMIT })
+  @UseGuards(RevealLimitsGuard)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Reveal the full sk- key of one own token (10 a minute per user; never cached)' })
+  @ApiOperation({ summary: `Reveal the key (without sk-, as new-api) of one own token (${REVEAL_LIMIT.limit} a minute per user with batch reveals; never cached)` })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })
   @ApiNotFoundResponse({ description: 'token does not exist' })
-  @ApiTooManyRequestsResponse({ description: 'more than 10 reveals a minute' })
+  @ApiTooManyRequestsResponse({ description: `more than ${REVEAL_LIMIT.limit} reveals a minute (single and batch together)` })
   async reveal(@CurrentUser() principal: Principal, @Param('id', IdParamPipe) id: number): Promise<ApiEnvelope<TokenKeyDto>> {
     return ok(await this.tokens.revealKey(principal, id));
   }

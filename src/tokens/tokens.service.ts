@@ -11,15 +11,15 @@ import { UsersService } from '../users/users.service';
 import { BatchUpdateField, BatchUpdateTokensDto } from './dto/batch-tokens.dto';
 import { CreateTokenDto } from './dto/create-token.dto';
 import type { TokenFieldsDto } from './dto/token-fields.dto';
-import { ListTokensQueryDto, PAGE_SIZE, SearchTokensQueryDto } from './dto/token-query.dto';
-import { TokenKeyDto, TokenPageDto, TokenResponseDto, toTokenResponse } from './dto/token-response.dto';
+import { ListTokensQueryDto, pageOf, SearchTokensQueryDto } from './dto/token-query.dto';
+import { TokenKeyDto, TokenKeysDto, TokenPageDto, TokenResponseDto, toTokenResponse } from './dto/token-response.dto';
 import { TokenUsageResponseDto, toTokenUsageResponse } from './dto/token-usage-response.dto';
 import { UpdateTokenDto } from './dto/update-token.dto';
 import { TokenEntity, TokenStatus } from './entities/token.entity';
-import { displayKey, escapeLike, keyFromPresented, TOKEN_KEY_LENGTH } from './token-fields';
+import { escapeLike, keyFromPresented, TOKEN_KEY_LENGTH, withoutKeyPrefix } from './token-fields';
 import { unixNow } from '../common/unix-time';
 import { LedgerStore } from '../metering/ledger-store';
-import { enableRefusal } from './token-status';
+import { effectiveStatus, enableRefusal, STATUS_VALUES_MESSAGE, statusChangeOf } from './token-status';
 import { groupAllowed, ownerGroups, ownerState, tokenGroups } from './token-policy';
 
 /** True when a change sets a new balance (`remain_quota` or `unlimited_quota`): the token's quota leases are then void. */
@@ -52,14 +52,13 @@ export class TokensService {
   ) {}
 
   /**
-   * `GET /api/token/`: a page of the user's tokens, newest first. `p` from 1; `size`/`page_size`
-   * default 20, clamped to 100. Admins may pass `user_id`.
+   * `GET /api/token/`: a page of the user's tokens, newest first; page and size as new-api reads
+   * them ({@link pageOf}: `p=0` is page 1). Admins may pass `user_id`.
    * @throws ForbiddenException (403) a common user asking for another user's tokens
    */
   async list(principal: Principal, query: ListTokensQueryDto): Promise<TokenPageDto> {
     const userId = this.scopeUserId(principal, query.user_id);
-    const page = query.p ?? 1;
-    const pageSize = Math.min(query.size ?? query.page_size ?? PAGE_SIZE.default, PAGE_SIZE.max);
+    const { page, pageSize } = pageOf(query);
     const [rows, total] = await this.tokens.findAndCount({
       where: { userId },
       order: { id: 'DESC' },
@@ -71,7 +70,7 @@ export class TokensService {
   }
 
   /**
-   * `GET /api/token/search`: `keyword` is a substring of the name; `token` (a leading `sk-` ignored)
+   * `GET /api/token/search`: `keyword` is a substring of the name; `token` (with or without `sk-`, {@link withoutKeyPrefix})
    * is the full key (exact, by hash), a fragment of its stored first 8 or last 4 characters, a longer
    * start or end of it (checked against the decrypted key), or its masked form `abcd**********wxyz`.
    * Both ANDed; at most 100, newest first. Name and short-fragment matches are case-insensitive (LIKE).
@@ -83,7 +82,7 @@ export class TokensService {
     const keyword = query.keyword?.trim();
     if (keyword) qb.andWhere("t.name LIKE :keyword ESCAPE '!'", { keyword: `%${escapeLike(keyword)}%` });
 
-    const fragment = query.token?.trim().replace(/^sk-/, '') ?? '';
+    const fragment = withoutKeyPrefix(query.token ?? '');
     let verify: ((key: string) => boolean) | undefined;
     if (fragment) {
       if (!/^[0-9a-zA-Z*]+$/.test(fragment)) return [];
@@ -120,11 +119,12 @@ export class TokensService {
   }
 
   /**
-   * `POST /api/token/` (seed 002): a new token; the answer carries `sk-<key>` in full, the only time
-   * besides reveal. Defaults: never expires, 0 quota (limited), no model/IP limits, enabled.
+   * `POST /api/token/` (seed 002): a new token. Nothing is returned (seed 002 and new-api's `AddToken`
+   * answer no data); the key comes from reveal. Defaults: never expires, 0 quota (limited), no
+   * model/IP limits, enabled.
    * @throws BadRequestException (400) when the user already holds `MAX_TOKENS_PER_USER` tokens
    */
-  async create(principal: Principal, dto: CreateTokenDto): Promise<TokenResponseDto> {
+  async create(principal: Principal, dto: CreateTokenDto): Promise<void> {
     const userId = principal.userId;
     const max = this.config.get('MAX_TOKENS_PER_USER', { infer: true });
     const limitError = () =>
@@ -169,28 +169,28 @@ export class TokensService {
         throw limitError();
       }
       this.bus.publish({ topic: 'token', id: token.id });
-      return toTokenResponse(token, now, displayKey(key));
+      return;
     }
   }
 
   /**
-   * `PUT /api/token/`: changes the fields present in `dto` (seed 000's body verbatim); with
-   * `statusOnly` only `status`. Switching on (status 1) a token that, after the change, is expired or
-   * exhausted is refused with seed 002's message.
+   * `PUT /api/token/`: changes the fields present in `dto` (seed 000's body, and the whole token as
+   * new-api's edit form sends it back, verbatim); with `statusOnly` only `status`. A full update whose
+   * status is the one the token reads as now is no status change ({@link statusChangeOf}). Switching on
+   * (status 1) a token that, after the change, is expired or exhausted is refused with seed 002's message.
    * @throws NotFoundException (404) missing or not the caller's; BadRequestException (400) refused enable,
-   *   or `status_only` without `status`
+   *   a status other than 1 or 2 that is not the current one, or `status_only` without `status`
    */
   async update(principal: Principal, dto: UpdateTokenDto, statusOnly: boolean): Promise<TokenResponseDto> {
     const [token] = await this.withLeases([await this.findOwn(principal, dto.id)]);
-    let changes: TokenColumns;
-    if (statusOnly) {
-      if (dto.status === undefined) throw new BadRequestException('status is required with status_only=true (1 enabled, 2 disabled)');
-      changes = { status: dto.status };
-    } else {
-      changes = { ...this.columnsFrom(dto), ...(dto.name !== undefined ? { name: dto.name } : {}), ...(dto.status !== undefined ? { status: dto.status } : {}) };
-    }
-    const next = { ...token, ...changes } as TokenEntity;
     const now = unixNow();
+    if (statusOnly && dto.status === undefined) throw new BadRequestException('status is required with status_only=true (1 enabled, 2 disabled)');
+    const status = statusChangeOf(dto.status, effectiveStatus(token, now), statusOnly);
+    if (status !== undefined && status !== TokenStatus.Enabled && status !== TokenStatus.Disabled) throw new BadRequestException(STATUS_VALUES_MESSAGE);
+    const changes: TokenColumns = statusOnly
+      ? { status }
+      : { ...this.columnsFrom(dto), ...(dto.name !== undefined ? { name: dto.name } : {}), ...(status !== undefined ? { status } : {}) };
+    const next = { ...token, ...changes } as TokenEntity;
     if (changes.status === TokenStatus.Enabled) {
       const refusal = enableRefusal(next, now);
       if (refusal) throw new BadRequestException(refusal);
@@ -256,10 +256,25 @@ export class TokensService {
     return changed.length;
   }
 
-  /** `POST /api/token/:id/key`: the full `sk-<key>` of one own token. @throws NotFoundException (404) */
+  /**
+   * `POST /api/token/:id/key`: the key of one own token, as new-api's `GetTokenKey` answers it:
+   * `{key}`, the 48 characters without `sk-` (new-api's front end copies `sk-${key}`).
+   * @throws NotFoundException (404)
+   */
   async revealKey(principal: Principal, id: number): Promise<TokenKeyDto> {
     const token = await this.findOwn(principal, id);
-    return { id: token.id, key: displayKey(this.crypto.decrypt(token.keyCiphertext)) };
+    return { key: this.crypto.decrypt(token.keyCiphertext) };
+  }
+
+  /**
+   * `POST /api/token/batch/keys` (new-api's `GetTokenKeysBatch`): `{keys: {<id>: <key without sk->}}`
+   * for those of `ids` that are the caller's; others' and missing ids are left out, as new-api does.
+   */
+  async revealKeys(principal: Principal, ids: number[]): Promise<TokenKeysDto> {
+    const rows = await this.tokens.find({ select: { id: true, keyCiphertext: true }, where: { userId: principal.userId, id: In(ids) }, order: { id: 'ASC' } });
+    const keys: Record<string, string> = {};
+    for (const row of rows) keys[String(row.id)] = this.crypto.decrypt(row.keyCiphertext);
+    return { keys };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import {
   ApiBadRequestResponse,
@@ -15,6 +15,7 @@ import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorato
 import type { Principal } from '../common/auth/principal';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { CreateUserDto } from './dto/create-user.dto';
+import { ResetTokenQueryDto } from './dto/reset-token-query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { MessageResponseDto, UserResponseDto } from './dto/user-response.dto';
 import { LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_ATTEMPTS_PER_MINUTE } from './login-limits.guard';
@@ -111,14 +112,16 @@ export class UsersController {
   @Post('users/:id/reset')
   @Authenticated({ admin: true })
   @HttpCode(200)
-  @ApiOperation({ summary: "Reset a user's access token; the old one stops working at once" })
+  @ApiOperation({ summary: "Reset a user's access token to ?token=<uuid> (opencatd) or a random one; the old one stops working at once" })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({
     type: UserResponseDto,
     example: { id: 2, name: 'u2', token: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', createdAt: '2023-05-28T11:33:54.839Z', updatedAt: '2023-05-28T11:34:33.387Z', IsDelete: false, role: 1 },
   })
   @ApiNotFoundResponse({ description: 'no such user' })
-  reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number): Promise<UserResponseDto> {
-    return this.users.resetToken(actor, id);
+  @ApiBadRequestResponse({ description: 'token is not a UUID' })
+  @ApiConflictResponse({ description: "token is another user's access token" })
+  reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Query() query: ResetTokenQueryDto): Promise<UserResponseDto> {
+    return this.users.resetToken(actor, id, query.token);
   }
 }

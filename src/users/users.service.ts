@@ -196,17 +196,28 @@ export class UsersService extends AccessTokenResolver {
   }
 
   /**
-   * Issues a new access token; the old one stops working at once. Returns the new one in full.
-   * @throws NotFoundException (404), ForbiddenException (403) for a peer/higher role.
+   * `POST /1/users/:id/reset[?token=<uuid>]`: gives the user a new access token, `token` when given
+   * (opencatd's reset, which sets the token the admin names), else a random UUID v4; the old one stops
+   * working at once. Returns the new one in full.
+   * @throws NotFoundException (404), ForbiddenException (403) for a peer/higher role,
+   *   ConflictException (409) when another user's token is `token`.
    */
-  async resetToken(actor: Principal, id: number): Promise<UserResponseDto> {
+  async resetToken(actor: Principal, id: number, token = this.crypto.randomUuid()): Promise<UserResponseDto> {
     const user = await this.findLive(id);
     this.assertMayManage(actor, user);
-    const token = this.crypto.randomUuid();
-    user.tokenHash = this.crypto.hash(token);
+    const tokenHash = this.crypto.hash(token);
+    const inUse = () => new ConflictException('token is the access token of another user; choose another or leave token out for a random one');
+    const holder = await this.users.findOne({ select: { id: true, tokenHash: true }, where: { tokenHash } });
+    if (holder && holder.id !== user.id && holder.tokenHash && this.crypto.hashesEqual(holder.tokenHash, tokenHash)) throw inUse();
+    user.tokenHash = tokenHash;
     user.tokenHint = userTokenHint(token);
     user.updatedAt = new Date();
-    await this.users.update({ id: user.id }, { tokenHash: user.tokenHash, tokenHint: user.tokenHint, updatedAt: user.updatedAt });
+    try {
+      await this.users.update({ id: user.id }, { tokenHash: user.tokenHash, tokenHint: user.tokenHint, updatedAt: user.updatedAt });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw inUse();
+      throw error;
+    }
     this.bus.publish({ topic: 'user', id: user.id });
     return this.view(user, token);
   }

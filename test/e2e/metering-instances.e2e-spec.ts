@@ -8,6 +8,7 @@ import { startChildServer } from '../support/child-server';
 import { StubUpstream } from '../support/stub-upstream';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { TestDatabase, testDatabases } from '../support/test-databases';
+import { createToken } from '../support/tokens.builder';
 import { addUser, initRoot, TestUser } from '../support/users.builder';
 
 /** Holds 13 prompt bytes + 50 completion tokens = 63 quota; the stub bills 5 + 50 = 55. */
@@ -43,8 +44,7 @@ describe.each(testDatabases())('Two instances sharing one token near exhaustion 
     await stub?.close();
   });
 
-  const newToken = async (remain: number) =>
-    (await a.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'shared', remain_quota: remain, expired_time: -1 }).expect(200)).body.data as { id: number; key: string };
+  const newToken = (remain: number) => createToken(a.app, a.http, user, { name: 'shared', remain_quota: remain, expired_time: -1 });
 
   it('no request the total could serve is refused because the other instance holds a lease, and the books balance', async () => {
     const token = await newToken(1_100);
@@ -113,7 +113,10 @@ describe.each(testDatabases())('kill -9 under load on %s', (_label, database) =>
     const user = (await http('/1/users', { method: 'POST', token: root.token, body: { name: 'crash' } })).body;
     await http(`/1/users/${user.id}`, { method: 'PATCH', token: root.token, body: { quota: 1_000_000 } });
     await http('/1/keys', { method: 'POST', token: root.token, body: { key: 'sk-upstream-crash', endpoint: stub.baseUrl } });
-    const token = (await http('/api/token/', { method: 'POST', token: user.token, userId: user.id, body: { name: 'crash', remain_quota: 200_000 } })).body.data;
+    await http('/api/token/', { method: 'POST', token: user.token, userId: user.id, body: { name: 'crash', remain_quota: 200_000 } });
+    // create answers no data (seed 002): the id from the list, the key from reveal, as new-api's front end does
+    const { id } = (await http('/api/token/?p=1&size=1', { token: user.token, userId: user.id })).body.data.items[0];
+    const token = { id, key: `sk-${(await http(`/api/token/${id}/key`, { method: 'POST', token: user.token, userId: user.id })).body.data.key}` };
     stub.failNext({ kind: 'slow', ms: 60 }, 100_000); // every answer takes 60 ms: many requests in flight
 
     const agent = new Agent({ connections: 64 });

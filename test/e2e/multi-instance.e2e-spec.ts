@@ -3,6 +3,7 @@ import { addKey, tokenRow, usageRecords } from '../support/relay.builder';
 import { StubUpstream } from '../support/stub-upstream';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { TestDatabase, testDatabases } from '../support/test-databases';
+import { createToken } from '../support/tokens.builder';
 import { addUser, initRoot, TestUser } from '../support/users.builder';
 
 const CHAT = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
@@ -59,8 +60,7 @@ describe.each(testDatabases())('Two instances on one %s database without Redis',
   };
 
   const newToken = async (owner: TestUser) => {
-    const created = await a.http.post('/api/token/').set(auth(owner.token, owner.id)).send({ name: 'lb', remain_quota: 100_000, expired_time: -1 }).expect(200);
-    return created.body.data as { id: number; key: string };
+    return createToken(a.app, a.http, owner, { name: 'lb', remain_quota: 100_000, expired_time: -1 });
   };
 
   it('a token disabled through instance A is refused by instance B within 2 s, though B had it cached', async () => {
@@ -129,8 +129,7 @@ if (!redisUrl || !mysql) {
     });
 
     it('a token disabled through instance A is refused by instance B, whose cache held it', async () => {
-      const created = await a.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'lb', remain_quota: 100_000, expired_time: -1 }).expect(200);
-      const { id, key } = created.body.data as { id: number; key: string };
+      const { id, key } = await createToken(a.app, a.http, user, { name: 'lb', remain_quota: 100_000, expired_time: -1 });
       await b.http.post('/v1/chat/completions').set(auth(key)).send(CHAT).expect(200); // B caches the token
       await a.http.put('/api/token/?status_only=true').set(auth(user.token, user.id)).send({ id, status: 2 }).expect(200);
       await eventually(async () => {
@@ -142,8 +141,7 @@ if (!redisUrl || !mysql) {
 
     it('a user deleted through instance A loses access on instance B at once, API tokens included', async () => {
       const doomed = await addUser(a.http, root, 'doomed');
-      const created = await a.http.post('/api/token/').set(auth(doomed.token, doomed.id)).send({ name: 'x', remain_quota: 100_000, expired_time: -1 }).expect(200);
-      const key = created.body.data.key as string;
+      const { key } = await createToken(a.app, a.http, doomed, { name: 'x', remain_quota: 100_000, expired_time: -1 });
       await b.http.post('/v1/chat/completions').set(auth(key)).send(CHAT).expect(200);
       await a.http.delete(`/1/users/${doomed.id}`).set(auth(root.token)).expect(200);
       await b.http.get('/1/me').set(auth(doomed.token)).expect(401);
@@ -154,8 +152,7 @@ if (!redisUrl || !mysql) {
     });
 
     it('quota spent through both instances at once: every delivered token charged, below zero by at most the excess over the reservations, the books balance', async () => {
-      const created = await a.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'q', remain_quota: 200, expired_time: -1 }).expect(200);
-      const { id, key } = created.body.data as { id: number; key: string };
+      const { id, key } = await createToken(a.app, a.http, user, { name: 'q', remain_quota: 200, expired_time: -1 });
       const answers = await Promise.all(
         Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).http.post('/v1/chat/completions').set(auth(key)).send(CHAT)),
       );

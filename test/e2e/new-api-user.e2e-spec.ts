@@ -2,6 +2,7 @@ import { NEW_API_USER_MESSAGES } from '../../src/common/auth/auth.guard';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-databases';
 import { addUser, initRoot, TestUser } from '../support/users.builder';
+import { createToken } from '../support/tokens.builder';
 
 /** `/api/` routes that do not take a user access token (the sk- token authenticates itself). */
 const PUBLIC_API_ROUTES = new Set(['get /api/usage/token']);
@@ -29,8 +30,7 @@ describe.each(testDatabases())('New-Api-User on every /api/ route (%s)', (_label
     t = await createTestApp(makeDb());
     const root = await initRoot(t.http);
     user = await addUser(t.http, root, 'nau');
-    const created = await t.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'mine', remain_quota: 1, expired_time: -1 }).expect(200);
-    tokenId = created.body.data.id;
+    tokenId = (await createToken(t.app, t.http, user, { name: 'mine', remain_quota: 1, expired_time: -1 })).id;
   });
   afterAll(() => t?.close());
 

@@ -3,6 +3,7 @@ import { ExternalIssuer } from '../support/external-issuer';
 import { auth, createTestApp, TestApp } from '../support/test-app';
 import { TestDatabase, testDatabases } from '../support/test-databases';
 import { addUser, initRoot, TestUser } from '../support/users.builder';
+import { createToken } from '../support/tokens.builder';
 
 const API = '/plugin/datafor-modeler/api/token';
 const PASSWORD = 'Init#2025-right-password';
@@ -125,10 +126,10 @@ describeWithRedis('Limits shared by two instances through Redis, on one database
 
   it('reveal (POST /api/token/:id/key) allows 10 a minute per user across both instances', async () => {
     const user = await addUser(a.http, root, anAccount('revealer'));
-    const created = await a.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'r', remain_quota: 1, expired_time: -1 }).expect(200);
-    for (let i = 0; i < 10; i++) await either(i).http.post(`/api/token/${created.body.data.id}/key`).set(auth(user.token, user.id)).expect(200);
+    const { id } = await createToken(a.app, a.http, user, { name: 'r', remain_quota: 1, expired_time: -1 });
+    for (let i = 0; i < 10; i++) await either(i).http.post(`/api/token/${id}/key`).set(auth(user.token, user.id)).expect(200);
     for (const t of [a, b]) {
-      const refused = await t.http.post(`/api/token/${created.body.data.id}/key`).set(auth(user.token, user.id)).expect(429);
+      const refused = await t.http.post(`/api/token/${id}/key`).set(auth(user.token, user.id)).expect(429);
       expect(refused.body).toEqual({ success: false, message: expect.stringMatching(/^too many requests/) });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     }

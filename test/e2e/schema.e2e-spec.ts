@@ -32,6 +32,8 @@ describe.each(testDatabases())('Schema (migrations vs entities) on %s', (_label,
       'sso_links.uq_sso_links_app_subject',
       'sso_replay_claims.uq_sso_replay_claims_claim_key',
       'tokens.uq_tokens_key_hash',
+      'upstream_keys.uq_upstream_keys_key_hash',
+      'upstream_keys.uq_upstream_keys_name',
       'users.uq_users_name',
       'users.uq_users_token_hash',
     ]);

@@ -52,7 +52,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
       expect(refused.body.message).toMatch(/^group: .*"vip".*allowed: default/);
       const viaSelected = await t.http.post('/api/token/').set(as(c)).send({ name: 'n', selected_groups: ['vip'] }).expect(400);
       expect(viaSelected.body.message).toMatch(/^selected_groups: /);
-      const ok = await createToken(t.http, c, { name: 'fine', group: 'default' });
+      const ok = await createToken(t.app, t.http, c, { name: 'fine', group: 'default' });
       await t.http.put('/api/token/').set(as(c)).send({ id: ok.id, group: 'vip' }).expect(400);
       await t.http.put('/api/token/batch').set(as(c)).send({ ids: [ok.id], group: 'vip', update_fields: ['group'] }).expect(400);
       expect((await t.http.get(`/api/token/${ok.id}`).set(as(c)).expect(200)).body.data.group).toBe('default');
@@ -70,13 +70,13 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
   });
 
   describe('create and read', () => {
-    it("POST /api/token/ accepts seed 002's example and returns the token with its full sk- key once, not cached", async () => {
+    it("POST /api/token/ accepts seed 002's example and answers {success, message} without data (seed 002, new-api's AddToken), not cached", async () => {
       const res = await t.http.post('/api/token/').set(as(a)).send({ ...SEED_002_CREATE_BODY, id: 999 }).expect(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toMatchObject({ success: true, message: '' });
-      const data = res.body.data;
+      expect(res.body).toEqual({ success: true, message: '' });
+      const data = (await t.http.get('/api/token/?p=1&size=1').set(as(a)).expect(200)).body.data.items[0];
       expect(Object.keys(data).sort()).toEqual(TOKEN_FIELDS);
-      expect(data.key).toMatch(FULL_KEY);
+      expect(data.key).toMatch(MASKED);
       expect(data.id).not.toBe(999);
       expect(data).toMatchObject({
         user_id: a.id,
@@ -100,7 +100,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('stores the key only as HMAC, AES-GCM ciphertext and first 8 / last 4 characters', async () => {
-      const tok = await createToken(t.http, a);
+      const tok = await createToken(t.app, t.http, a);
       const key = tok.key.slice(3);
       const row = (await tokenRow(t.app, tok.id))!;
       expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -112,7 +112,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('GET /api/token/:id returns the token with the key masked (first 4 + 10 stars + last 4, no sk-)', async () => {
-      const tok = await createToken(t.http, a, { name: 'read me', model_limits: 'gpt-4o', group: 'vip,default' });
+      const tok = await createToken(t.app, t.http, a, { name: 'read me', model_limits: 'gpt-4o', group: 'vip,default' });
       const res = await t.http.get(`/api/token/${tok.id}`).set(as(a)).expect(200);
       expect(res.body.success).toBe(true);
       expect(res.body.data.key).toMatch(MASKED);
@@ -128,11 +128,8 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('group keeps its order; allow_ips takes newlines, commas, IPv6 and CIDRs', async () => {
-      const res = await t.http
-        .post('/api/token/')
-        .set(as(a))
-        .send({ name: 'ips', allow_ips: '10.0.0.0/8\n::1, 2001:db8::/32', group: ' vip , default,vip ' })
-        .expect(200);
+      const tok = await createToken(t.app, t.http, a, { name: 'ips', allow_ips: '10.0.0.0/8\n::1, 2001:db8::/32', group: ' vip , default,vip ' });
+      const res = await t.http.get(`/api/token/${tok.id}`).set(as(a)).expect(200);
       expect(res.body.data.allow_ips).toBe('10.0.0.0/8\n::1\n2001:db8::/32');
       expect(res.body.data.group).toBe('vip,default');
     });
@@ -163,11 +160,11 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('a 30-character name (Chinese too) is accepted', async () => {
-      await createToken(t.http, a, { name: '令'.repeat(30) });
+      await createToken(t.app, t.http, a, { name: '令'.repeat(30) });
     });
 
     it('PUT /api/token/ validates the same fields and needs id', async () => {
-      const tok = await createToken(t.http, a);
+      const tok = await createToken(t.app, t.http, a);
       const long = await t.http.put('/api/token/').set(as(a)).send({ id: tok.id, name: 'y'.repeat(31) }).expect(400);
       expect(long.body.message).toBe('name: token name is too long');
       const noId = await t.http.put('/api/token/').set(as(a)).send({ name: 'n' }).expect(400);
@@ -179,7 +176,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
 
   describe('update and status transitions', () => {
     it("PUT /api/token/ accepts seed 000's example body verbatim", async () => {
-      const tok = await createToken(t.http, a, { model_limits: 'gpt-4', model_limits_enabled: true, group: 'vip', allow_ips: '1.1.1.1' });
+      const tok = await createToken(t.app, t.http, a, { model_limits: 'gpt-4', model_limits_enabled: true, group: 'vip', allow_ips: '1.1.1.1' });
       await moveTokenId(t.app, tok.id, 194804);
       events.length = 0;
       const res = await t.http.put('/api/token/').set(as(a)).set('Content-Type', 'application/json').send(SEED_000_UPDATE_BODY).expect(200);
@@ -205,7 +202,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it("PUT /api/token/ with seed 002's body (model_limits array) changes only what it names", async () => {
-      const tok = await createToken(t.http, a, { mj_image_mode: 'proxy', mj_custom_proxy: 'https://img.example.com' });
+      const tok = await createToken(t.app, t.http, a, { mj_image_mode: 'proxy', mj_custom_proxy: 'https://img.example.com' });
       const res = await t.http
         .put('/api/token/')
         .set(as(a))
@@ -215,7 +212,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('status: enabled → disabled → enabled with ?status_only=true, which ignores other fields', async () => {
-      const tok = await createToken(t.http, a, { name: 'toggle' });
+      const tok = await createToken(t.app, t.http, a, { name: 'toggle' });
       events.length = 0;
       const off = await t.http.put('/api/token/?status_only=true').set(as(a)).send({ id: tok.id, status: 2, name: 'ignored' }).expect(200);
       expect(off.body.data).toMatchObject({ id: tok.id, name: 'toggle', status: 2 });
@@ -227,7 +224,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('an expired token reads 3 and cannot be enabled until its expiry changes (seed 002 message)', async () => {
-      const tok = await createToken(t.http, a);
+      const tok = await createToken(t.app, t.http, a);
       await t.http.put('/api/token/?status_only=true').set(as(a)).send({ id: tok.id, status: 2 }).expect(200);
       const past = now() - 60;
       const disabled = await t.http.put('/api/token/').set(as(a)).send({ id: tok.id, expired_time: past }).expect(200);
@@ -244,7 +241,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('an exhausted token reads 4 and cannot be enabled until it has quota or is unlimited (seed 002 message)', async () => {
-      const tok = await createToken(t.http, a, { remain_quota: 0 });
+      const tok = await createToken(t.app, t.http, a, { remain_quota: 0 });
       expect((await t.http.get(`/api/token/${tok.id}`).set(as(a))).body.data.status).toBe(4);
       await t.http.put('/api/token/?status_only=true').set(as(a)).send({ id: tok.id, status: 2 }).expect(200);
       const refused = await t.http.put('/api/token/?status_only=true').set(as(a)).send({ id: tok.id, status: 1 }).expect(400);
@@ -270,7 +267,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     beforeAll(async () => {
       u = await addUser(t.http, root, 'lister');
       made = [];
-      for (let i = 0; i < 25; i++) made.push(await createToken(t.http, u, { name: i % 2 === 0 ? `even API ${i}` : `odd key ${i}` }));
+      for (let i = 0; i < 25; i++) made.push(await createToken(t.app, t.http, u, { name: i % 2 === 0 ? `even API ${i}` : `odd key ${i}` }));
     });
 
     it('GET /api/token/?p=1&size=20 returns seed 002\'s page object, newest first, keys masked', async () => {
@@ -284,7 +281,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
       expect(page2.body.data.items.map((x: { id: number }) => x.id)).toEqual(made.slice(0, 5).map((m) => m.id).reverse());
     });
 
-    it('defaults to p=1 size=20, takes page_size, clamps size to 100, and 400s a bad p', async () => {
+    it('defaults to p=1 size=20, takes page_size, clamps size to 100, and 400s a p that is not an integer', async () => {
       const dflt = await t.http.get('/api/token/').set(as(u)).expect(200);
       expect(dflt.body.data).toMatchObject({ page: 1, page_size: 20, total: 25 });
       const alias = await t.http.get('/api/token/?page_size=7').set(as(u)).expect(200);
@@ -340,7 +337,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
 
   describe('delete and batch', () => {
     it('DELETE /api/token/:id deletes once; then 404', async () => {
-      const tok = await createToken(t.http, a);
+      const tok = await createToken(t.app, t.http, a);
       events.length = 0;
       const res = await t.http.delete(`/api/token/${tok.id}`).set(as(a)).expect(200);
       expect(res.body).toEqual({ success: true, message: '' });
@@ -350,7 +347,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it('POST /api/token/batch deletes the caller\'s ids (array or "1,2" string) and returns how many', async () => {
-      const [x, y, z] = [await createToken(t.http, a), await createToken(t.http, a), await createToken(t.http, a)];
+      const [x, y, z] = [await createToken(t.app, t.http, a), await createToken(t.app, t.http, a), await createToken(t.app, t.http, a)];
       events.length = 0;
       const res = await t.http.post('/api/token/batch').set(as(a)).send({ ids: [x.id, y.id, 987654] }).expect(200);
       expect(res.body).toEqual({ success: true, message: '', data: 2 });
@@ -368,8 +365,8 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     });
 
     it("PUT /api/token/batch applies seed 001's example verbatim: only update_fields change, data = rows changed", async () => {
-      const one = await createToken(t.http, a, { name: 'b1', model_limits_enabled: false, remain_quota: 7 });
-      const two = await createToken(t.http, a, { name: 'b2', model_limits_enabled: false, remain_quota: 7 });
+      const one = await createToken(t.app, t.http, a, { name: 'b1', model_limits_enabled: false, remain_quota: 7 });
+      const two = await createToken(t.app, t.http, a, { name: 'b2', model_limits_enabled: false, remain_quota: 7 });
       await moveTokenId(t.app, one.id, 873);
       await moveTokenId(t.app, two.id, 869);
       events.length = 0;
@@ -422,28 +419,28 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
   });
 
   describe('reveal', () => {
-    it('POST /api/token/:id/key returns the full sk- key with Cache-Control: no-store', async () => {
-      const tok = await createToken(t.http, a);
+    it("POST /api/token/:id/key returns the key without sk- (new-api's GetTokenKey: data {key}) with Cache-Control: no-store", async () => {
+      const tok = await createToken(t.app, t.http, a);
       const res = await t.http.post(`/api/token/${tok.id}/key`).set(as(a)).expect(200);
-      expect(res.body).toEqual({ success: true, message: '', data: { id: tok.id, key: tok.key } });
+      expect(res.body).toEqual({ success: true, message: '', data: { key: tok.key.slice(3) } });
       expect(res.headers['cache-control']).toBe('no-store');
       expect((await t.http.post('/api/token/987654/key').set(as(a)).expect(404)).body).toEqual(NOT_FOUND);
     });
 
     it('is rate-limited per user: the 11th reveal in a minute is 429 in the envelope; other users are unaffected', async () => {
       const c = await addUser(t.http, root, 'revealer');
-      const tok = await createToken(t.http, c);
+      const tok = await createToken(t.app, t.http, c);
       for (let i = 0; i < 10; i++) await t.http.post(`/api/token/${tok.id}/key`).set(as(c)).expect(200);
       const res = await t.http.post(`/api/token/${tok.id}/key`).set(as(c)).expect(429);
       expect(res.body).toEqual({ success: false, message: expect.stringMatching(/^too many requests/) });
-      const other = await createToken(t.http, a);
+      const other = await createToken(t.app, t.http, a);
       await t.http.post(`/api/token/${other.id}/key`).set(as(a)).expect(200);
     });
   });
 
   describe('GET /api/usage/token', () => {
     it('answers for the sk- token itself as bearer, without New-Api-User', async () => {
-      const tok = await createToken(t.http, a, { name: 'usage', remain_quota: 1500000, model_limits: 'gpt-4o,gpt-4o-mini', model_limits_enabled: true });
+      const tok = await createToken(t.app, t.http, a, { name: 'usage', remain_quota: 1500000, model_limits: 'gpt-4o,gpt-4o-mini', model_limits_enabled: true });
       const res = await t.http.get('/api/usage/token').set('Authorization', `Bearer ${tok.key}`).expect(200);
       expect(res.body).toEqual({
         success: true,
@@ -476,7 +473,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
 
     it("401 while the token's owner is disabled", async () => {
       const off = await addUser(t.http, root, 'paused');
-      const tok = await createToken(t.http, off);
+      const tok = await createToken(t.app, t.http, off);
       await t.http.patch(`/1/users/${off.id}`).set(auth(root.token)).send({ status: 2 }).expect(200);
       await t.http.get('/api/usage/token').set('Authorization', `Bearer ${tok.key}`).expect(401);
       await t.http.patch(`/1/users/${off.id}`).set(auth(root.token)).send({ status: 1 }).expect(200);
@@ -485,7 +482,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
 
     it("401 once the token's owner is deleted", async () => {
       const gone = await addUser(t.http, root, 'leaving');
-      const tok = await createToken(t.http, gone);
+      const tok = await createToken(t.app, t.http, gone);
       await t.http.get('/api/usage/token').set('Authorization', `Bearer ${tok.key}`).expect(200);
       await t.http.delete(`/1/users/${gone.id}`).set(auth(root.token)).expect(200);
       await t.http.get('/api/usage/token').set('Authorization', `Bearer ${tok.key}`).expect(401);
@@ -495,7 +492,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
   describe("user B cannot touch user A's tokens", () => {
     let tok: TestToken;
     beforeAll(async () => {
-      tok = await createToken(t.http, a, { name: 'alice only', group: 'vip' });
+      tok = await createToken(t.app, t.http, a, { name: 'alice only', group: 'vip' });
     });
     const unchanged = async () => {
       const res = await t.http.get(`/api/token/${tok.id}`).set(as(a)).expect(200);
@@ -543,7 +540,7 @@ describe.each(testDatabases())('Tokens (seeds 000/001/002) on %s', (_label, data
     const doc = (await t.http.get('/docs-json').expect(200)).body;
     const ops: [string, string][] = [
       ['/api/token', 'get'], ['/api/token', 'post'], ['/api/token', 'put'], ['/api/token/search', 'get'], ['/api/token/batch', 'post'],
-      ['/api/token/batch', 'put'], ['/api/token/{id}', 'get'], ['/api/token/{id}', 'delete'], ['/api/token/{id}/key', 'post'], ['/api/usage/token', 'get'],
+      ['/api/token/batch', 'put'], ['/api/token/{id}', 'get'], ['/api/token/{id}', 'delete'], ['/api/token/{id}/key', 'post'], ['/api/token/batch/keys', 'post'], ['/api/usage/token', 'get'],
     ];
     for (const [path, method] of ops) expect(doc.paths[path]?.[method]?.tags).toEqual(['Tokens']);
     expect(JSON.stringify(doc.paths['/api/token'].put)).toContain('令牌22名字');
@@ -586,13 +583,13 @@ describe.each(testDatabases())('Tokens per-user limit on %s', (_label, database)
   it('past MAX_TOKENS_PER_USER a create is 400 with a clear message; deleting one frees a slot', async () => {
     t = await createTestApp(database(), { MAX_TOKENS_PER_USER: '2' });
     const root = await initRoot(t.http);
-    const first = await createToken(t.http, root);
-    await createToken(t.http, root);
+    const first = await createToken(t.app, t.http, root);
+    await createToken(t.app, t.http, root);
     const res = await t.http.post('/api/token/').set(auth(root.token, root.id)).send({ name: 'third' }).expect(400);
     expect(res.body).toEqual({ success: false, message: expect.stringMatching(/^token limit reached: a user may hold at most 2 tokens/) });
     const other = await addUser(t.http, root, 'other');
-    await createToken(t.http, other);
+    await createToken(t.app, t.http, other);
     await t.http.delete(`/api/token/${first.id}`).set(auth(root.token, root.id)).expect(200);
-    await createToken(t.http, root);
+    await createToken(t.app, t.http, root);
   });
 });

@@ -1,6 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type request from 'supertest';
 import { DataSource } from 'typeorm';
+import { CryptoService } from '../../src/common/crypto/crypto.service';
+import { TokenEntity } from '../../src/tokens/entities/token.entity';
 import { auth } from './test-app';
 import type { TestUser } from './users.builder';
 
@@ -33,14 +35,20 @@ export interface TestToken {
   key: string;
 }
 
-/** `POST /api/token/` as `user` (a never-expiring token with 1 USD of quota unless `body` says otherwise). */
-export async function createToken(http: ReturnType<typeof request>, user: TestUser, body: Record<string, unknown> = {}): Promise<TestToken> {
+/**
+ * `POST /api/token/` as `user` (a never-expiring token with 1 USD of quota unless `body` says otherwise).
+ * Create answers no data (seed 002), so the id and the key (`sk-` + its 48 characters, as clients
+ * present it) are read from the user's newest row, outside the rate-limited reveal route.
+ */
+export async function createToken(app: NestExpressApplication, http: ReturnType<typeof request>, user: TestUser, body: Record<string, unknown> = {}): Promise<TestToken> {
   const res = await http
     .post('/api/token/')
     .set(auth(user.token, user.id))
     .send({ name: 'test token', remain_quota: 500000, expired_time: -1, ...body })
     .expect(200);
-  return { id: res.body.data.id, key: res.body.data.key };
+  expect(res.body).toEqual({ success: true, message: '' });
+  const row = await app.get(DataSource).getRepository(TokenEntity).findOneOrFail({ where: { userId: user.id }, order: { id: 'DESC' } });
+  return { id: row.id, key: `sk-${app.get(CryptoService).decrypt(row.keyCiphertext)}` };
 }
 
 /** Moves a token row to a fixed id (so the seeds' example ids, e.g. 194804, 873, 869, exist). */

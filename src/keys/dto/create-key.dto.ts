@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { API_TYPES, type ApiType } from '../entities/key.entity';
+import { API_TYPE_INPUTS, type ApiTypeInput } from '../entities/key.entity';
 
 /** `"a, b"` or `["a","b"]` → trimmed non-empty names. */
 export const toModelList = ({ value }: { value: unknown }) =>
@@ -19,24 +19,28 @@ export const ENDPOINT = /^(|https?:\/\/[^\s]+)$/;
  * plus the gateway's routing fields.
  */
 export class CreateKeyDto {
-  /** The upstream secret (stored encrypted, shown masked). */
+  /** The upstream secret (stored encrypted, shown masked); unique (409 when another key holds it). */
   @ApiProperty({ example: 'sk-zsbdzsbdzsbdzsbdzsbdzsbdzsbd' })
   @IsString()
   @Length(1, 1024)
   @Matches(/^\S+$/, { message: 'key must not contain whitespace' })
   key: string;
 
+  /** Unique (409 when another key has it); `azure.<resource>` is opencatd's Azure convention (see api_type). */
   @ApiPropertyOptional({ example: 'key', maxLength: 128 })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   name?: string;
 
-  /** `openai` (default) or `azure_openai`. */
-  @ApiPropertyOptional({ example: 'openai', enum: API_TYPES })
+  /**
+   * `openai` or `azure_openai` (`azure`, opencatd's word, is taken as `azure_openai`). Without it: an
+   * `azure.<resource>` name is an Azure key of that resource (opencatd's convention), else `openai`.
+   */
+  @ApiPropertyOptional({ example: 'openai', enum: API_TYPE_INPUTS })
   @IsOptional()
-  @IsIn(API_TYPES, { message: `api_type must be one of: ${API_TYPES.join(', ')}` })
-  api_type?: ApiType;
+  @IsIn(API_TYPE_INPUTS, { message: `api_type must be one of: ${API_TYPE_INPUTS.join(', ')}` })
+  api_type?: ApiTypeInput;
 
   /** openai: base URL (empty = `https://api.openai.com/v1`); azure_openai: the resource URL (required). */
   @ApiPropertyOptional({ example: '' })

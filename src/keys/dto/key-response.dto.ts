@@ -72,7 +72,7 @@ export function toKeyResponse(key: KeyEntity, lastUsedAt = key.lastUsedAt): KeyR
   return {
     id: key.id,
     key: key.keyHint,
-    name: key.name,
+    name: key.name ?? '',
     ApiType: key.apiType,
     endpoint: key.endpoint,
     api_version: key.apiVersion,

@@ -11,20 +11,32 @@ export enum KeyStatus {
 /** Seed 003's `api_type` values. */
 export const API_TYPES = ['openai', 'azure_openai'] as const;
 export type ApiType = (typeof API_TYPES)[number];
+/** `api_type` values accepted on input: seed 003's, and opencatd's `azure` (doc/API.md), stored as `azure_openai`. */
+export const API_TYPE_INPUTS = [...API_TYPES, 'azure'] as const;
+export type ApiTypeInput = (typeof API_TYPE_INPUTS)[number];
 
 /**
  * An upstream provider key of seed 003 (`/1/keys`), extended for a gateway.
  * The key is never stored in clear: `key_ciphertext` is AES-256-GCM under the master key,
- * `key_hint` its masked form (first 3 + `****` + last 4). Table `upstream_keys` (`KEYS` is reserved in MySQL).
+ * `key_hint` its masked form (first 3 + `****` + last 4), `key_hash` its HMAC-SHA-256 (uniqueness).
+ * Names and keys are unique, as in opencatd; `name` compares exactly (`utf8mb4_bin` on MySQL/MariaDB,
+ * set by a migration) and is NULL for an unnamed key. Table `upstream_keys` (`KEYS` is reserved in MySQL).
  */
 @Entity('upstream_keys')
 @Index('idx_upstream_keys_group', ['group', 'status'])
+@Index('uq_upstream_keys_name', ['name'], { unique: true })
+@Index('uq_upstream_keys_key_hash', ['keyHash'], { unique: true })
 export class KeyEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'varchar', length: 128, default: '' })
-  name: string;
+  /** Unique; NULL = no name (shown as `""`). */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  name: string | null;
+
+  /** HMAC-SHA-256 of the key (CryptoService.hash); NULL only for a row the uniqueness migration could not hash. */
+  @Column({ name: 'key_hash', type: 'varchar', length: 64, nullable: true })
+  keyHash: string | null;
 
   @Column({ name: 'key_ciphertext', type: 'varchar', length: 2048 })
   keyCiphertext: string;

@@ -32,6 +32,22 @@ export class BatchDeleteTokensDto {
   ids: number[];
 }
 
+/** Most ids one `POST /api/token/batch/keys` takes (new-api's `GetTokenKeysBatch`). */
+export const MAX_REVEAL_IDS = 100;
+const REVEAL_IDS_MESSAGE = `ids must be an array of token ids or a comma-separated string, 1 to ${MAX_REVEAL_IDS} of them`;
+
+/** `POST /api/token/batch/keys` body (new-api): the ids of the tokens whose keys to reveal. */
+export class BatchRevealKeysDto {
+  @ApiProperty({ example: [1, 2, 3], description: `token ids (array or "1,2,3"), 1 to ${MAX_REVEAL_IDS}` })
+  @Transform(({ value }) => parseIdList(value))
+  @IsArray({ message: REVEAL_IDS_MESSAGE })
+  @ArrayMinSize(1, { message: REVEAL_IDS_MESSAGE })
+  @ArrayMaxSize(MAX_REVEAL_IDS, { message: REVEAL_IDS_MESSAGE })
+  @IsInt({ each: true, message: REVEAL_IDS_MESSAGE })
+  @Min(1, { each: true, message: REVEAL_IDS_MESSAGE })
+  ids: number[];
+}
+
 /**
  * `PUT /api/token/batch` body (seed 001): `ids`, the new values, and `update_fields` naming which
  * of them apply; fields not named are ignored. Seed 001's example (comments removed) is accepted verbatim.

@@ -5,8 +5,8 @@ import { effectiveStatus } from '../token-status';
 
 /**
  * A token as new-api shows it (seed 002's token object plus seed 000's extra fields). `key` is
- * `sk-<48 characters>` only in the answers of create and reveal; elsewhere the masked
- * `abcd**********wxyz` (first 4 + 10 stars + last 4 of the 48 characters, no `sk-`).
+ * always the masked `abcd**********wxyz` (first 4 + 10 stars + last 4 of the 48 characters, no
+ * `sk-`); the key itself only comes from reveal (`POST /api/token/:id/key`, `/api/token/batch/keys`).
  * `status` is the effective status (3 expired and 4 exhausted derived at read time).
  */
 export class TokenResponseDto {
@@ -19,7 +19,7 @@ export class TokenResponseDto {
   @ApiProperty({ example: 'API Token' })
   name: string;
 
-  @ApiProperty({ example: 'abcd**********wxyz', description: 'masked; sk-<key> in full only when created or revealed' })
+  @ApiProperty({ example: 'abcd**********wxyz', description: 'masked; the key itself only from reveal' })
   key: string;
 
   @ApiProperty({ example: 1, enum: [1, 2, 3, 4], description: '1 enabled, 2 disabled, 3 expired, 4 exhausted' })
@@ -80,13 +80,19 @@ export class TokenPageDto {
   page_size: number;
 }
 
-/** `data` of `POST /api/token/:id/key`. */
+/**
+ * `data` of `POST /api/token/:id/key`, as new-api's `GetTokenKey` answers: the 48-character key
+ * WITHOUT `sk-` (new-api's front end prepends it: `sk-${data.key}`).
+ */
 export class TokenKeyDto {
-  @ApiProperty({ example: 123 })
-  id: number;
-
-  @ApiProperty({ example: 'sk-abcd0123456789abcdefghijklmnopqrstuvwxyzABCDwxyz' })
+  @ApiProperty({ example: 'abcd0123456789abcdefghijklmnopqrstuvwxyzABCDwxyz', description: '48 characters, no sk-' })
   key: string;
+}
+
+/** `data` of `POST /api/token/batch/keys`, as new-api's `GetTokenKeysBatch` answers: token id → key without `sk-`, the caller's tokens only. */
+export class TokenKeysDto {
+  @ApiProperty({ example: { '123': 'abcd0123456789abcdefghijklmnopqrstuvwxyzABCDwxyz' }, type: 'object', additionalProperties: { type: 'string' } })
+  keys: Record<string, string>;
 }
 
 function parseGroups(raw: string): string[] {
@@ -98,13 +104,13 @@ function parseGroups(raw: string): string[] {
   }
 }
 
-/** Maps a row to the wire object at `now` (unix seconds); `clearKey` (`sk-…`) only for create. */
-export function toTokenResponse(token: TokenEntity, now: number, clearKey?: string): TokenResponseDto {
+/** Maps a row to the wire object at `now` (unix seconds), key masked. */
+export function toTokenResponse(token: TokenEntity, now: number): TokenResponseDto {
   return {
     id: token.id,
     user_id: token.userId,
     name: token.name,
-    key: clearKey ?? maskKey(token.keyPrefix, token.keySuffix),
+    key: maskKey(token.keyPrefix, token.keySuffix),
     status: effectiveStatus(token, now),
     created_time: token.createdTime,
     accessed_time: token.accessedTime,

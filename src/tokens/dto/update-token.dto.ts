@@ -4,6 +4,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, MinLength
 import { TokenStatus } from '../entities/token.entity';
 import { NAME_TOO_LONG } from './create-token.dto';
 import { TokenFieldsDto } from './token-fields.dto';
+import { STATUS_VALUES_MESSAGE } from '../token-status';
 
 /**
  * `PUT /api/token/` body: `id` and any fields to change (seed 000's example is accepted verbatim;
@@ -22,10 +23,14 @@ export class UpdateTokenDto extends TokenFieldsDto {
   @MaxLength(30, { message: NAME_TOO_LONG })
   name?: string;
 
-  /** 1 enabled or 2 disabled; 3 (expired) and 4 (exhausted) are derived, never set. */
-  @ApiPropertyOptional({ example: 1, enum: [TokenStatus.Enabled, TokenStatus.Disabled] })
+  /**
+   * 1 enabled or 2 disabled; 3 (expired) and 4 (exhausted) are derived, never set. A full update
+   * whose status is the one the token reads as now (new-api's edit form sends back the status it
+   * loaded, 3 and 4 included) changes no status (see statusChangeOf).
+   */
+  @ApiPropertyOptional({ example: 1, enum: [TokenStatus.Enabled, TokenStatus.Disabled, TokenStatus.Expired, TokenStatus.Exhausted] })
   @IsOptional()
-  @IsIn([TokenStatus.Enabled, TokenStatus.Disabled], { message: 'status must be 1 (enabled) or 2 (disabled)' })
+  @IsIn([TokenStatus.Enabled, TokenStatus.Disabled, TokenStatus.Expired, TokenStatus.Exhausted], { message: STATUS_VALUES_MESSAGE })
   status?: number;
 }
 
