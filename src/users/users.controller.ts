@@ -119,7 +119,6 @@ export class UsersController {
     example: { id: 2, name: 'u2', token: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', createdAt: '2023-05-28T11:33:54.839Z', updatedAt: '2023-05-28T11:34:33.387Z', IsDelete: false, role: 1 },
   })
   @ApiNotFoundResponse({ description: 'no such user' })
-  @ApiBadRequestResponse({ description: 'token is not a UUID' })
   @ApiConflictResponse({ description: "token is another user's access token" })
   reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Query() query: ResetTokenQueryDto): Promise<UserResponseDto> {
     return this.users.resetToken(actor, id, query.token);
