@@ -94,7 +94,12 @@ export class UsagesService {
    * value is first made an integer of 1e-10 USD (read back by {@link costToUnits}).
    */
   private costSum(column = 'cost_usd'): string {
-    return this.mysql ? `SUM(${column})` : `SUM(CAST(ROUND(${column} * 10000000000) AS INTEGER))`;
+    return `SUM(${this.costValue(column)})`;
+  }
+
+  /** One row's `cost_usd` in the form {@link costSum} adds up. */
+  private costValue(column = 'cost_usd'): string {
+    return this.mysql ? column : `CAST(ROUND(${column} * 10000000000) AS INTEGER)`;
   }
 
   private costUnits(raw: unknown): bigint {
@@ -142,12 +147,14 @@ export class UsagesService {
       );
       params.push(...userParams);
     }
+    // hour rows go in ungrouped: grouped here, SQLite would walk the user index for its order
+    // instead of the hour range of the primary key
     for (const [sign, spans] of [['', plan.add], ['-', plan.subtract]] as const) {
       if (spans.length === 0) continue;
       const where = spansWhere(spans);
       parts.push(
-        `SELECT user_id, ${sign}SUM(requests) AS requests, ${sign}SUM(total_tokens) AS total, ${sign}${this.costSum()} AS cost ` +
-          `FROM usage_hourly WHERE ${where.sql}${user} GROUP BY user_id`,
+        `SELECT user_id, ${sign}requests AS requests, ${sign}total_tokens AS total, ${sign}${this.costValue()} AS cost ` +
+          `FROM usage_hourly WHERE ${where.sql}${user}`,
       );
       params.push(...where.params, ...userParams);
     }
