@@ -140,13 +140,12 @@ export class UsagesService {
       periods.push(`(grain = ? AND period_start IN (${plan.periods[grain].map(() => '?').join(', ')}))`);
       params.push(grain, ...plan.periods[grain]);
     }
-    if (periods.length > 0) {
-      parts.push(
-        `SELECT user_id, SUM(requests) AS requests, SUM(total_tokens) AS total, ${this.costSum()} AS cost FROM usage_period_user ` +
-          `WHERE (${periods.join(' OR ')})${user} GROUP BY user_id`,
-      );
-      params.push(...userParams);
-    }
+    if (periods.length === 0) return []; // from == to
+    parts.push(
+      `SELECT user_id, SUM(requests) AS requests, SUM(total_tokens) AS total, ${this.costSum()} AS cost FROM usage_period_user ` +
+        `WHERE (${periods.join(' OR ')})${user} GROUP BY user_id`,
+    );
+    params.push(...userParams);
     // hour rows go in ungrouped: grouped here, SQLite would walk the user index for its order
     // instead of the hour range of the primary key
     for (const [sign, spans] of [['', plan.add], ['-', plan.subtract]] as const) {
@@ -158,11 +157,14 @@ export class UsagesService {
       );
       params.push(...where.params, ...userParams);
     }
-    if (parts.length === 0) return [];
-    // ORDER BY NULL: no sort in SQL (MariaDB would filesort the grouped rows); sorted here instead
+    // ORDER BY NULL: no sort in SQL (MariaDB would filesort the grouped rows); sorted here instead.
+    // Without hours (UTC days) the periods' own grouping is the answer.
+    const sql =
+      parts.length === 1
+        ? parts[0]
+        : `SELECT user_id, SUM(total) AS total, SUM(cost) AS cost FROM (${parts.join(' UNION ALL ')}) u GROUP BY user_id HAVING SUM(requests) <> 0`;
     const rows: { user_id: number | string; total: number | string | null; cost: unknown }[] = await this.dataSource.query(
-      `SELECT user_id, SUM(total) AS total, SUM(cost) AS cost FROM (${parts.join(' UNION ALL ')}) u ` +
-        `GROUP BY user_id HAVING SUM(requests) <> 0${this.mysql ? ' ORDER BY NULL' : ''}`,
+      `${sql}${this.mysql ? ' ORDER BY NULL' : ''}`,
       params,
     );
     return rows
