@@ -113,8 +113,8 @@ export async function recordUsageBatch(inputs: UsageRecordInput[], runner: SqlRu
       day = formatUtcDay(r.createdAt);
       starts = periodStarts(day);
     }
-    add(daily, [day, r.userId, r.tokenId, r.model], r);
-    add(hourly, [hour, r.userId, r.tokenId, r.model], r);
+    add(daily, [day, r.userId, r.tokenId ?? 0, r.model], r);
+    add(hourly, [hour, r.userId, r.tokenId ?? 0, r.model], r);
     for (const grain of ['D', 'W', 'M'] as const) add(periods, [grain, starts[grain], r.userId], r);
   }
   await upsertAll(runner, 'usage_daily', ['day', 'user_id', 'token_id', 'model'], daily);

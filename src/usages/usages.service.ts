@@ -213,11 +213,13 @@ export class UsagesService {
       parts.push(`SELECT ${day} AS day, model, ${sums(sign)} FROM usage_hourly WHERE ${where.sql}${filter} GROUP BY ${day}, model`);
       params.push(...where.params, ...filterParams);
     }
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT day, model, SUM(requests) AS requests, SUM(prompt) AS prompt, SUM(completion) AS completion, SUM(total) AS total, ' +
-        `SUM(cost) AS cost, SUM(quota) AS quota FROM (${parts.join(' UNION ALL ')}) d GROUP BY day, model HAVING SUM(requests) <> 0 ORDER BY day, model`,
-      params,
-    );
+    // without hours (UTC days) the days' own grouping is the answer
+    const sql =
+      parts.length === 1
+        ? parts[0]
+        : 'SELECT day, model, SUM(requests) AS requests, SUM(prompt) AS prompt, SUM(completion) AS completion, SUM(total) AS total, ' +
+          `SUM(cost) AS cost, SUM(quota) AS quota FROM (${parts.join(' UNION ALL ')}) d GROUP BY day, model HAVING SUM(requests) <> 0`;
+    const rows: Record<string, unknown>[] = await this.dataSource.query(`${sql} ORDER BY day, model`, params);
     return rows.map((r) => ({
       day: String(r.day),
       model: String(r.model),

@@ -240,7 +240,7 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
       const ds = t.app.get(DataSource);
       const records = await ds.getRepository(UsageRecordEntity).find();
       const recount = new Map<string, { requests: number; prompt: number; completion: number; total: number; cost: bigint; quota: number }>();
-      for (const r of records) for (const k of keysOfRecord({ day: r.createdAt.toISOString().slice(0, 10), hour: r.createdAt.toISOString().slice(0, 13).replace('T', ' '), userId: r.userId, tokenId: r.tokenId, model: r.model })) {
+      for (const r of records) for (const k of keysOfRecord({ day: r.createdAt.toISOString().slice(0, 10), hour: r.createdAt.toISOString().slice(0, 13).replace('T', ' '), userId: r.userId, tokenId: r.tokenId ?? 0, model: r.model })) {
         const key = k.join('|');
         const agg = recount.get(key) ?? { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n, quota: 0 };
         agg.requests += 1;
@@ -413,6 +413,8 @@ describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
       expect(await daily('&tz=%2B08:00')).toEqual([['2024-03-09', 1], ['2024-03-10', 110], ['2024-03-11', 400]]);
       expect(await daily('&tz=-05:00')).toEqual([['2024-03-09', 35], ['2024-03-10', 220], ['2024-03-11', 256]]);
       expect(await daily('')).toEqual([['2024-03-09', 3], ['2024-03-10', 124], ['2024-03-11', 384]]);
+      const year = await t.http.get(`/1/usages/daily?from=2024-01-01&to=2025-01-01&user_id=${u3.id}&tz=-12:00`).set(auth(root.token)).expect(200);
+      expect(year.body.reduce((sum: number, d: DailyRow) => sum + d.totalTokens, 0)).toBe(511 + 255);
       const april = await t.http.get('/1/usages/daily?from=2024-04-30&to=2024-05-02&tz=%2B08:00&model=tz-model').set(auth(u3.token)).expect(200);
       expect(april.body).toEqual([
         { day: '2024-04-30', model: 'tz-model', requests: 1, promptTokens: 16, completionTokens: 0, totalTokens: 16, cost: cost(16), quota: 16 },

@@ -8,8 +8,9 @@ const DAY_MS = 86_400_000;
  * local days of whole-hour offsets (`?tz=+08:00`). Back-filled from the raw usage records that still
  * exist, one UTC day per statement (through the `created_at` index); hours whose records the
  * retention purge already deleted stay without rows, and the reports count those records on their
- * UTC day. The hour key is the first 13 characters of `created_at` (`YYYY-MM-DD HH`, UTC), written
- * with a dialect function (raw SQL).
+ * UTC day. A record without a token (`token_id` NULL) counts under token 0, as in `usage_daily`.
+ * The hour key is the first 13 characters of `created_at` (`YYYY-MM-DD HH`, UTC), written with a
+ * dialect function (raw SQL).
  */
 export class CreateUsageHourly1764000007000 implements MigrationInterface {
   name = 'CreateUsageHourly1764000007000';
@@ -46,8 +47,8 @@ export class CreateUsageHourly1764000007000 implements MigrationInterface {
     const cost = mysql ? 'SUM(cost_usd)' : 'ROUND(SUM(CAST(ROUND(cost_usd * 10000000000) AS INTEGER)) / 10000000000.0, 10)';
     const sql =
       'INSERT INTO usage_hourly (hour_start, user_id, token_id, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_usd, quota) ' +
-      `SELECT ${hour}, user_id, token_id, model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens), ${cost}, SUM(quota) ` +
-      `FROM usage_records WHERE created_at >= ? AND created_at < ? GROUP BY ${hour}, user_id, token_id, model`;
+      `SELECT ${hour}, user_id, COALESCE(token_id, 0), model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens), ${cost}, SUM(quota) ` +
+      `FROM usage_records WHERE created_at >= ? AND created_at < ? GROUP BY ${hour}, user_id, COALESCE(token_id, 0), model`;
     const last = Date.parse(`${bounds.last_day}T00:00:00.000Z`);
     for (let day = Date.parse(`${bounds.first_day}T00:00:00.000Z`); day <= last; day += DAY_MS) {
       await queryRunner.query(sql, [sqlDay(day), sqlDay(day + DAY_MS)]);
