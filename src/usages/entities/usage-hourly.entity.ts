@@ -5,7 +5,7 @@ import { bigintNumber, decimalString } from '../../database/column-transformers'
  * Hourly rollup of usage records keyed by (UTC hour, user, token, model), added to in the same
  * transaction as each record, like `usage_daily`. The reports on days of a non-UTC offset
  * (`?tz=+08:00`) read whole UTC days from the day/week/month rollups and move the hours that fall on
- * another local day with these rows (see usage-range.ts `localDayPlan`). Units as in `usage_daily`.
+ * another local day with these rows (see usage-range.ts `localRangePlan`, `localDaysPlan`). Units as in `usage_daily`.
  */
 @Entity('usage_hourly')
 @Index('idx_usage_hourly_user_hour', ['userId', 'hourStart'])
