@@ -1,9 +1,10 @@
 /**
  * `npm run bench:usages` (issue 5): fills 1,000,000 usage records over 90 days and 1,000 users
- * (bulk multi-row INSERTs, then each daily rollup with one INSERT ... SELECT ... GROUP BY, so rollups
+ * (bulk multi-row INSERTs, then each rollup with one INSERT ... SELECT ... GROUP BY, so rollups
  * equal the records), boots the real app on that database and prints p50/p99 latency over HTTP of
- *   - GET /1/usages for one month (admin, every user): a 30-day window not aligned to months, and a calendar month,
- *   - GET /1/usages/daily for one user and one month,
+ *   - GET /1/usages for one month (admin, every user): a 30-day window not aligned to months, and a calendar month
+ *     in UTC days and in the local days of +08:00,
+ *   - GET /1/usages/daily for one user and one month, in UTC days and in the local days of +08:00,
  *   - GET /1/usages/logs page 1 and page 100 with a filter (model), and a user's page 1 and a cursor page.
  * Runs on SQLite (temp file) and, when TEST_DATABASE_URL (or BENCH_DATABASE_URL) is set, on MySQL/MariaDB
  * in a database created for the run and dropped after. Target (issue 5): each p50 < 20 ms on MariaDB.
@@ -128,6 +129,12 @@ async function fill(ds: DataSource, mysql: boolean, start: number): Promise<void
         `SELECT ${day}, user_id, token_id, model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens), ${cost}, SUM(quota) ` +
         `FROM usage_records GROUP BY ${day}, user_id, token_id, model`,
     );
+    const hour = mysql ? "DATE_FORMAT(created_at, '%Y-%m-%d %H')" : 'substr(created_at, 1, 13)';
+    await runner.query(
+      'INSERT INTO usage_hourly (hour_start, user_id, token_id, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_usd, quota) ' +
+        `SELECT ${hour}, user_id, token_id, model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens), ${cost}, SUM(quota) ` +
+        `FROM usage_records GROUP BY ${hour}, user_id, token_id, model`,
+    );
     const starts = mysql
       ? { D: 'day', W: "DATE_FORMAT(DATE_SUB(day, INTERVAL WEEKDAY(day) DAY), '%Y-%m-%d')", M: "CONCAT(LEFT(day, 7), '-01')" }
       : { D: 'day', W: "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')", M: "substr(day, 1, 7) || '-01'" };
@@ -138,13 +145,14 @@ async function fill(ds: DataSource, mysql: boolean, start: number): Promise<void
           `FROM usage_daily GROUP BY ${start}, user_id`,
       );
     }
-    await runner.query(mysql ? 'ANALYZE TABLE usage_records, usage_daily, usage_period_user' : 'ANALYZE');
+    await runner.query(mysql ? 'ANALYZE TABLE usage_records, usage_daily, usage_hourly, usage_period_user' : 'ANALYZE');
     const [{ records }] = await runner.query('SELECT COUNT(*) AS records FROM usage_records');
     const [{ rollups, requests }] = await runner.query('SELECT COUNT(*) AS rollups, SUM(requests) AS requests FROM usage_daily');
+    const [{ hours, hourRequests }] = await runner.query('SELECT COUNT(*) AS hours, SUM(requests) AS hourRequests FROM usage_hourly');
     console.log(
-      `  filled ${records} records in ${((t1 - t0) / 1000).toFixed(1)} s; ${rollups} rollup rows (sum of requests ${requests}) in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+      `  filled ${records} records in ${((t1 - t0) / 1000).toFixed(1)} s; ${rollups} daily and ${hours} hourly rollup rows (sum of requests ${requests}) in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
     );
-    if (Number(requests) !== Number(records)) throw new Error('rollups do not match records');
+    if (Number(requests) !== Number(records) || Number(hourRequests) !== Number(records)) throw new Error('rollups do not match records');
   } finally {
     await runner.release();
   }
@@ -198,7 +206,9 @@ async function run(target: Target): Promise<void> {
     const results = [
       await measure(base, token, 'GET /1/usages (30 days mid-data, all users)', () => `/1/usages?${month}`),
       await measure(base, token, 'GET /1/usages (calendar month, all users)', () => `/1/usages?${calendarMonth}`),
+      await measure(base, token, 'GET /1/usages (calendar month +08:00, all users)', () => `/1/usages?${calendarMonth}&tz=%2B08:00`),
       await measure(base, token, 'GET /1/usages/daily (one user, one month)', (i) => `/1/usages/daily?${month}&user_id=${user(i)}`),
+      await measure(base, token, 'GET /1/usages/daily (one user, one month +08:00)', (i) => `/1/usages/daily?${month}&user_id=${user(i)}&tz=%2B08:00`),
       await measure(base, token, 'GET /1/usages/logs p=1 size=20 model=gpt-4o', () => '/1/usages/logs?p=1&size=20&model=gpt-4o'),
       await measure(base, token, 'GET /1/usages/logs p=100 size=20 model=gpt-4o', () => '/1/usages/logs?p=100&size=20&model=gpt-4o'),
       await measure(base, token, 'GET /1/usages/logs p=1 size=20 user_id', (i) => `/1/usages/logs?p=1&size=20&user_id=${user(i)}`),

@@ -22,6 +22,13 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL must be a redis/);
   });
 
+  it('takes Z or a whole-hour offset as USAGE_TZ, which the usage rollups can answer', () => {
+    expect(validateEnv({}).USAGE_TZ).toBeUndefined();
+    expect(validateEnv({ USAGE_TZ: '+08:00' }).USAGE_TZ).toBe('+08:00');
+    expect(validateEnv({ USAGE_TZ: 'Z' }).USAGE_TZ).toBe('Z');
+    for (const bad of ['+05:30', 'Asia/Shanghai', ' ']) expect(() => validateEnv({ USAGE_TZ: bad })).toThrow(/USAGE_TZ must be Z or a whole-hour UTC offset/);
+  });
+
   it('requires TOLLGATE_SECRET in production and a long one whenever set, without echoing it', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/TOLLGATE_SECRET is required when NODE_ENV=production/);
     let message = '';

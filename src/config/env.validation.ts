@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { toInt } from '../common/http/int-transform';
 import { isPriceString } from '../prices/cost';
+import { isRollupTz } from '../usages/usage-range';
 
 /**
  * Environment schema, validated once at start (`@nestjs/config` `validate`). Defaults live here.
@@ -86,6 +87,20 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   USAGE_RETENTION_DAYS = 90;
+
+  /**
+   * UTC offset of the days of the usage reports when a request gives no `tz` (clients of seed 003
+   * such as opencatd's send only `from`/`to`): `Z` or whole hours, e.g. `+08:00`. Unset: UTC.
+   */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isRollupTz',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.trim() !== '' && isRollupTz(value),
+      defaultMessage: () => 'must be Z or a whole-hour UTC offset from -14:00 to +14:00, e.g. +08:00',
+    },
+  })
+  USAGE_TZ?: string;
 
   /**
    * Price for models without an entry in `/1/prices`: USD per 1M input tokens, optionally

@@ -4,6 +4,7 @@ import { KeyEntity } from '../keys/entities/key.entity';
 import { PriceEntity } from '../prices/entities/price.entity';
 import { TokenEntity } from '../tokens/entities/token.entity';
 import { UsageDailyEntity } from '../usages/entities/usage-daily.entity';
+import { UsageHourlyEntity } from '../usages/entities/usage-hourly.entity';
 import { UsagePeriodUserEntity } from '../usages/entities/usage-period-user.entity';
 import { UsageRecordEntity } from '../usages/entities/usage-record.entity';
 import { SsoAppEntity } from '../sso-apps/entities/sso-app.entity';
@@ -13,4 +14,4 @@ import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsageHourlyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity];

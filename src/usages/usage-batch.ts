@@ -1,6 +1,6 @@
 import type { SqlRunner } from '../database/sql-runner';
 import { costToUnits, formatCost, COST_SCALE } from './usage-cost';
-import { DAY_MS, formatUtcDay, periodStarts } from './usage-days';
+import { formatUtcDay, formatUtcHour, HOUR_MS, periodStarts } from './usage-days';
 
 /** What the relay reports for one request; see UsageRecordEntity for units. */
 export interface UsageRecordInput {
@@ -62,8 +62,9 @@ interface Totals {
 }
 
 /**
- * Writes usage records and adds them to their rollups: (day, user, token, model) in `usage_daily`
- * and the user's day, week and month rows in `usage_period_user`. Records go in as multi-row
+ * Writes usage records and adds them to their rollups: (day, user, token, model) in `usage_daily`,
+ * (hour, user, token, model) in `usage_hourly` and the user's day, week and month rows in
+ * `usage_period_user` (all UTC). Records go in as multi-row
  * INSERTs; each rollup key gets one upsert that adds (never a read-modify-write), with the batch's
  * rows for that key summed first, in a fixed key order (fewer deadlocks across instances). All of
  * it runs on `runner`, inside the caller's transaction, so the quota settlement, the records and
@@ -98,22 +99,27 @@ export async function recordUsageBatch(inputs: UsageRecordInput[], runner: SqlRu
     );
   }
   const daily = new Map<string, Totals>();
+  const hourly = new Map<string, Totals>();
   const periods = new Map<string, Totals>();
-  let lastDayNumber = NaN;
+  let lastHourNumber = NaN;
+  let hour = '';
   let day = '';
   let starts = {} as ReturnType<typeof periodStarts>;
   for (const r of inputs) {
-    const dayNumber = Math.floor(r.createdAt.getTime() / DAY_MS);
-    if (dayNumber !== lastDayNumber) {
-      // a batch nearly always falls on one UTC day: work its periods out once
-      lastDayNumber = dayNumber;
+    const hourNumber = Math.floor(r.createdAt.getTime() / HOUR_MS);
+    if (hourNumber !== lastHourNumber) {
+      // a batch nearly always falls in one UTC hour: work its keys out once
+      lastHourNumber = hourNumber;
+      hour = formatUtcHour(r.createdAt);
       day = formatUtcDay(r.createdAt);
       starts = periodStarts(day);
     }
     add(daily, [day, r.userId, r.tokenId ?? 0, r.model], r);
+    add(hourly, [hour, r.userId, r.tokenId ?? 0, r.model], r);
     for (const grain of ['D', 'W', 'M'] as const) add(periods, [grain, starts[grain], r.userId], r);
   }
   await upsertAll(runner, 'usage_daily', ['day', 'user_id', 'token_id', 'model'], daily);
+  await upsertAll(runner, 'usage_hourly', ['hour_start', 'user_id', 'token_id', 'model'], hourly);
   await upsertAll(runner, 'usage_period_user', ['grain', 'period_start', 'user_id'], periods);
 }
 

@@ -6,12 +6,23 @@
 /** Milliseconds in a UTC day. */
 export const DAY_MS = 86_400_000;
 
+/** Milliseconds in an hour. */
+export const HOUR_MS = 3_600_000;
+
 /** Rollup grains of `usage_period_user`: a UTC day, an ISO week (Monday start), a calendar month. */
 export type RollupGrain = 'D' | 'W' | 'M';
 
 /** `YYYY-MM-DD` of a date in UTC. */
 export function formatUtcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Key of the hourly rollup `usage_hourly`: the UTC hour holding `date`, `YYYY-MM-DD HH` (the first
+ * 13 characters of the `created_at` text, so keys sort by time).
+ */
+export function formatUtcHour(date: Date): string {
+  return date.toISOString().slice(0, 13).replace('T', ' ');
 }
 
 /** Start day (`YYYY-MM-DD`) of the day, ISO week and month holding `day`. */

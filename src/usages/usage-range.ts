@@ -1,63 +1,67 @@
 import { BadRequestException } from '@nestjs/common';
-import { DAY_MS, formatUtcDay, RollupGrain } from './usage-days';
+import { DAY_MS, formatUtcDay, formatUtcHour, HOUR_MS, RollupGrain } from './usage-days';
 
 /** Longest report range, in days. */
 export const MAX_RANGE_DAYS = 366;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** A half-open UTC range of whole days: `from` inclusive, `to` exclusive. */
-export interface UtcDayRange {
-  /** `YYYY-MM-DD`, inclusive. */
+/**
+ * A half-open range of whole days: `from` inclusive, `to` exclusive, each day a local day at
+ * `offsetMinutes` (UTC days when 0).
+ */
+export interface DayRange {
+  /** `YYYY-MM-DD`, inclusive (a local date at `offsetMinutes`). */
   from: string;
-  /** `YYYY-MM-DD`, exclusive. */
+  /** `YYYY-MM-DD`, exclusive (a local date at `offsetMinutes`). */
   to: string;
-  /** `from` at 00:00:00.000 UTC. */
+  /** Local midnight starting `from`, as a UTC instant. */
   fromTime: Date;
-  /** `to` at 00:00:00.000 UTC. */
+  /** Local midnight starting `to`, as a UTC instant. */
   toTime: Date;
+  /** Minutes east of UTC of the days (see {@link parseTzOffset}). */
+  offsetMinutes: number;
 }
 
-function parseDay(name: string, value: string): Date {
+function parseDay(name: string, value: string): number {
   const m = DATE.exec(value);
   const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
   if (!date || formatUtcDay(date) !== value) {
-    throw new BadRequestException(`${name} must be a UTC date YYYY-MM-DD (got ${JSON.stringify(value).slice(0, 40)})`);
+    throw new BadRequestException(`${name} must be a date YYYY-MM-DD (got ${JSON.stringify(value).slice(0, 40)})`);
   }
-  return date;
+  return date.getTime();
 }
 
 /**
- * The report range of `?from&to`: UTC dates `YYYY-MM-DD`, `from` inclusive, `to`
- * exclusive. A missing `from` is the first day of the current UTC month, a missing `to` the first
- * day of the next month (so no parameters = the current month). `from == to` is an empty range.
- * With `offsetMinutes` (see {@link parseTzOffset}) the days are local to that offset: `fromTime` and
- * `toTime` are the local midnights in UTC, while `from`/`to` keep the local dates.
+ * The report range of `?from&to`: dates `YYYY-MM-DD`, `from` inclusive, `to` exclusive, local to
+ * `offsetMinutes` (see {@link parseTzOffset}; UTC when 0). No parameters: the current local month.
+ * `from` alone: up to now, i.e. to the end of the current local day. `to` alone: from the first day
+ * of the current local month. `from == to` is an empty range. `fromTime`/`toTime` are the local
+ * midnights as UTC instants; `from`/`to` keep the local dates.
  * @throws BadRequestException (400) naming the parameter: malformed or impossible date
- *   (`from must be a UTC date YYYY-MM-DD`), `from` after `to`, or a range over {@link MAX_RANGE_DAYS} days.
+ *   (`from must be a date YYYY-MM-DD`), `from` after `to`, or a range over {@link MAX_RANGE_DAYS} days.
  */
-export function parseDayRange(from: string | undefined, to: string | undefined, now = new Date(), offsetMinutes = 0): UtcDayRange {
+export function parseDayRange(from: string | undefined, to: string | undefined, now = new Date(), offsetMinutes = 0): DayRange {
   const shift = offsetMinutes * 60_000;
-  const local = new Date(now.getTime() + shift);
-  const monthStart = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1));
-  const nextMonth = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1));
+  const local = new Date(now.getTime() + shift); // the local wall clock, read with getUTC*
+  const today = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  const monthStart = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1);
+  const nextMonth = Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1);
   const fromDay = from === undefined ? monthStart : parseDay('from', from);
-  const toDay = to === undefined ? nextMonth : parseDay('to', to);
-  if (shift !== 0) {
-    const range = checked(fromDay, toDay);
-    return { ...range, fromTime: new Date(fromDay.getTime() - shift), toTime: new Date(toDay.getTime() - shift) };
+  const toDay = to !== undefined ? parseDay('to', to) : from !== undefined ? today + DAY_MS : nextMonth;
+  if (fromDay > toDay) {
+    throw new BadRequestException(`from must not be after to (from ${formatUtcDay(new Date(fromDay))}, to ${formatUtcDay(new Date(toDay))})`);
   }
-  return checked(fromDay, toDay);
-}
-
-function checked(fromTime: Date, toTime: Date): UtcDayRange {
-  if (fromTime.getTime() > toTime.getTime()) {
-    throw new BadRequestException(`from must not be after to (from ${formatUtcDay(fromTime)}, to ${formatUtcDay(toTime)})`);
-  }
-  if (toTime.getTime() - fromTime.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+  if (toDay - fromDay > MAX_RANGE_DAYS * DAY_MS) {
     throw new BadRequestException(`to must be at most ${MAX_RANGE_DAYS} days after from`);
   }
-  return { from: formatUtcDay(fromTime), to: formatUtcDay(toTime), fromTime, toTime };
+  return {
+    from: formatUtcDay(new Date(fromDay)),
+    to: formatUtcDay(new Date(toDay)),
+    fromTime: new Date(fromDay - shift),
+    toTime: new Date(toDay - shift),
+    offsetMinutes,
+  };
 }
 
 /**
@@ -67,8 +71,6 @@ function checked(fromTime: Date, toTime: Date): UtcDayRange {
 export function toSqlUtc(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
-
-
 
 function monthFitsAfter(monthStart: number, end: number): boolean {
   const d = new Date(monthStart);
@@ -82,7 +84,7 @@ function monthFitsAfter(monthStart: number, end: number): boolean {
  * calendar month is 1 period, any 31 days at most 14, 366 days at most 38.
  * @returns period start days by grain; together they cover exactly the days of the range.
  */
-export function rangePeriods(range: Pick<UtcDayRange, 'fromTime' | 'toTime'>): Record<RollupGrain, string[]> {
+export function rangePeriods(range: Pick<DayRange, 'fromTime' | 'toTime'>): Record<RollupGrain, string[]> {
   const out: Record<RollupGrain, string[]> = { D: [], W: [], M: [] };
   const end = range.toTime.getTime();
   let t = range.fromTime.getTime();
@@ -103,19 +105,115 @@ export function rangePeriods(range: Pick<UtcDayRange, 'fromTime' | 'toTime'>): R
   return out;
 }
 
-const TZ = /^(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$/i;
+const TZ = /^(?:Z|UTC|([+-])(\d{2})(?::?(\d{2}))?)$/i;
 
 /**
- * `?tz=` as minutes east of UTC: `Z`/`UTC` → 0, `+08:00` or `+0800` → 480, `-05:30` → -330
- * (within ±14:00). Undefined → 0.
+ * `?tz=` as minutes east of UTC: `Z`/`UTC` → 0, `+08:00`, `+0800` or `+08` → 480, `-05:30` → -330
+ * (within ±14:00). A leading space stands for `+` (an unencoded `+` in a query string arrives as a
+ * space: `?tz=+08:00` reads ` 08:00`). Undefined or empty → 0.
  * @throws BadRequestException (400) `tz must be a UTC offset like +08:00, -05:30 or Z`.
  */
 export function parseTzOffset(tz: string | undefined): number {
   if (tz === undefined || tz === '') return 0;
-  const m = TZ.exec(tz.trim());
-  const minutes = m ? (m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0) : NaN;
-  if (!m || Math.abs(minutes) > 14 * 60 || (m[3] !== undefined && Number(m[3]) > 59)) {
+  const text = tz.startsWith(' ') ? `+${tz.trim()}` : tz.trim();
+  const m = TZ.exec(text);
+  const minutes = m ? (m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0) : NaN;
+  if (!m || Math.abs(minutes) > 14 * 60 || Number(m[3] ?? 0) > 59) {
     throw new BadRequestException('tz must be a UTC offset like +08:00, -05:30 or Z');
   }
   return minutes;
+}
+
+/**
+ * `?tz=` of a rollup report (`/1/usages`, `/1/me/usages`, `/1/usages/daily`): as
+ * {@link parseTzOffset}, and a whole number of hours, since the finest rollup (`usage_hourly`)
+ * is hourly.
+ * @throws BadRequestException (400) a malformed offset, or one with minutes (`+05:30`), naming the
+ *   offsets that work.
+ */
+export function parseRollupTz(tz: string | undefined): number {
+  const minutes = parseTzOffset(tz);
+  if (minutes % 60 !== 0) {
+    throw new BadRequestException(
+      `tz: usage rollups are hourly, so /1/usages, /1/me/usages and /1/usages/daily take whole-hour offsets only ` +
+        `(Z, or -14:00 to +14:00 in whole hours, e.g. +08:00, -05:00); ${tz!.trim()} works on /1/usages/logs and /1/usages/export`,
+    );
+  }
+  return minutes;
+}
+
+/** True when `tz` is an offset the rollup reports take (see {@link parseRollupTz}). */
+export function isRollupTz(tz: string): boolean {
+  try {
+    parseRollupTz(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A half-open range of UTC hours `[from, to)` as `usage_hourly` keys (`YYYY-MM-DD HH`). */
+export interface HourSpan {
+  from: string;
+  to: string;
+}
+
+interface CrossingHours {
+  span: HourSpan;
+  /** The span's UTC day lies in the range. */
+  leaves: boolean;
+  /** The span's local day lies in the range. */
+  arrives: boolean;
+}
+
+/**
+ * For each UTC day that touches the range, the hours of it that fall on another local day at a
+ * whole-hour offset `o`: east of UTC (o > 0) its last o hours, on the next local day; west its
+ * first |o| hours, on the previous local day. Every other hour of a UTC day D is on local day D.
+ */
+function crossingHours(range: DayRange): CrossingHours[] {
+  const o = range.offsetMinutes / 60;
+  if (o === 0) return [];
+  const first = Date.parse(`${range.from}T00:00:00.000Z`);
+  const end = Date.parse(`${range.to}T00:00:00.000Z`);
+  const out: CrossingHours[] = [];
+  for (let day = first - DAY_MS; day <= end; day += DAY_MS) {
+    const [from, to] = o > 0 ? [day + (24 - o) * HOUR_MS, day + DAY_MS] : [day, day - o * HOUR_MS];
+    const localDay = day + Math.sign(o) * DAY_MS;
+    const leaves = day >= first && day < end;
+    const arrives = localDay >= first && localDay < end;
+    if (leaves || arrives) out.push({ span: { from: formatUtcHour(new Date(from)), to: formatUtcHour(new Date(to)) }, leaves, arrives });
+  }
+  return out;
+}
+
+/**
+ * How the per-user rollups answer a range of local days: the whole UTC periods of the same dates
+ * (see {@link rangePeriods}), plus the hours that arrive from outside, minus the hours that leave
+ * (only at the two ends: inside the range each hour that leaves one day arrives on the next). At
+ * `+08:00` a calendar month is its month row, plus the last 8 hours of the day before, minus the
+ * last 8 hours of its last day; at UTC the periods alone.
+ */
+export function localRangePlan(range: DayRange): { periods: Record<RollupGrain, string[]>; add: HourSpan[]; subtract: HourSpan[] } {
+  const crossing = crossingHours(range);
+  return {
+    periods: rangePeriods({ fromTime: new Date(`${range.from}T00:00:00.000Z`), toTime: new Date(`${range.to}T00:00:00.000Z`) }),
+    add: crossing.filter((c) => c.arrives && !c.leaves).map((c) => c.span),
+    subtract: crossing.filter((c) => c.leaves && !c.arrives).map((c) => c.span),
+  };
+}
+
+/**
+ * How the daily rollups answer each local day of a range: the UTC day of the same date, minus its
+ * hours that `leave` (counted off their own UTC day), plus the hours that `arrive` from the UTC day
+ * `shiftDays` before or after (counted on that UTC day shifted by `shiftDays`: +1 east of UTC, -1
+ * west, 0 at UTC with no hours).
+ */
+export function localDaysPlan(range: DayRange): { leave: HourSpan[]; arrive: HourSpan[]; shiftDays: number } {
+  const crossing = crossingHours(range);
+  return {
+    leave: crossing.filter((c) => c.leaves).map((c) => c.span),
+    arrive: crossing.filter((c) => c.arrives).map((c) => c.span),
+    shiftDays: Math.sign(range.offsetMinutes),
+  };
 }

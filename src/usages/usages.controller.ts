@@ -9,21 +9,21 @@ import { UsagesService } from './usages.service';
 
 /**
  * Usage reports under `/1/` (bare objects, errors `{message}`). Only static paths, so
- * `/1/usages/daily|logs|export` are never taken for a parameter. Dates are UTC `YYYY-MM-DD`,
- * `from` inclusive, `to` exclusive, at most 366 days (missing = the current month); `/logs` and
- * `/export` also take `tz=+08:00` for local days (the rollup reports are per UTC day and refuse a
- * non-zero `tz`). Common users see only their own usage; a `user_id` naming someone else is a 403,
- * not silently replaced.
+ * `/1/usages/daily|logs|export` are never taken for a parameter. Dates are `YYYY-MM-DD`, `from`
+ * inclusive, `to` exclusive, at most 366 days (both missing = the current month, `from` alone = up to
+ * the end of today), days local to `tz=+08:00` (default `USAGE_TZ`, else UTC): whole hours on the
+ * rollup reports, any offset on `/logs` and `/export`. Common users see only their own usage; a
+ * `user_id` naming someone else is a 403, not silently replaced.
  */
 @ApiTags('Usages')
 @Controller('1')
-@ApiBadRequestResponse({ description: 'malformed date, from after to, range over 366 days, or a bad filter (message names the parameter)' })
+@ApiBadRequestResponse({ description: 'malformed date, from after to, range over 366 days, a bad tz (or one with minutes on a rollup report), or a bad filter (message names the parameter)' })
 export class UsagesController {
   constructor(private readonly usages: UsagesService) {}
 
   @Get('usages')
   @Authenticated()
-  @ApiOperation({ summary: 'Cost and total tokens per user over a range (admins: every user; others: themselves), from daily rollups' })
+  @ApiOperation({ summary: 'Cost and total tokens per user over a range of days (admins: every user; others: themselves), from rollups' })
   @ApiOkResponse({
     type: UserUsageDto,
     isArray: true,
@@ -39,7 +39,7 @@ export class UsagesController {
 
   @Get('usages/daily')
   @Authenticated()
-  @ApiOperation({ summary: 'Per UTC day and model: requests, tokens, cost, quota (from daily rollups)' })
+  @ApiOperation({ summary: 'Per day (UTC, or local to tz) and model: requests, tokens, cost, quota (from rollups)' })
   @ApiOkResponse({ type: DailyUsageDto, isArray: true })
   @ApiForbiddenResponse({ description: "a common user asked for another user's user_id" })
   daily(@CurrentUser() principal: Principal, @Query() query: UsageDailyQueryDto): Promise<DailyUsageDto[]> {

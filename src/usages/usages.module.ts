@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsageDailyEntity } from './entities/usage-daily.entity';
+import { UsageHourlyEntity } from './entities/usage-hourly.entity';
 import { UsagePeriodUserEntity } from './entities/usage-period-user.entity';
 import { UsageRecordEntity } from './entities/usage-record.entity';
 import { UsageRecorder } from './usage-recorder.service';
@@ -13,7 +14,7 @@ import { UsagesService } from './usages.service';
  * itself, in its settlement batches (`recordUsageBatch`).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UsageRecordEntity, UsageDailyEntity, UsagePeriodUserEntity])],
+  imports: [TypeOrmModule.forFeature([UsageRecordEntity, UsageDailyEntity, UsageHourlyEntity, UsagePeriodUserEntity])],
   controllers: [UsagesController],
   providers: [UsageRecorder, UsagesService, UsageRetentionService],
 })

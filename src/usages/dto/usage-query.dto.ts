@@ -4,18 +4,24 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import { toInt } from '../../common/http/int-transform';
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_MESSAGE = '$property must be a UTC date YYYY-MM-DD';
+const DATE_MESSAGE = '$property must be a date YYYY-MM-DD';
 
-/** `?from&to`: UTC dates, `from` inclusive, `to` exclusive; both missing = the current UTC month. */
+/**
+ * `?from&to&tz`: dates, `from` inclusive, `to` exclusive, local to `tz` (default `USAGE_TZ`, else
+ * UTC); both missing = the current month, `from` alone = up to the end of today.
+ */
 export class UsageRangeQueryDto {
-  /** First day, inclusive (UTC). Default: first day of the current month. */
+  /** First day, inclusive. Default: first day of the current month. */
   @ApiPropertyOptional({ example: '2023-03-18' })
   @IsOptional()
   @IsString()
   @Matches(DATE_PATTERN, { message: DATE_MESSAGE })
   from?: string;
 
-  /** Day after the last, exclusive (UTC). Default: first day of the next month. At most 366 days after `from`. */
+  /**
+   * Day after the last, exclusive. Default: the day after today when `from` is given, else the first
+   * day of the next month. At most 366 days after `from`.
+   */
   @ApiPropertyOptional({ example: '2023-04-18' })
   @IsOptional()
   @IsString()
@@ -23,8 +29,9 @@ export class UsageRangeQueryDto {
   to?: string;
 
   /**
-   * UTC offset the days of `from`/`to` are in (`+08:00`, `-05:30`, `Z`). Only `/1/usages/logs` and
-   * `/1/usages/export` (raw records) accept a non-zero offset; rollup reports are per UTC day (400).
+   * UTC offset the days of `from`/`to` are in (`+08:00`, `-05:00`, `Z`; default `USAGE_TZ`, else UTC).
+   * The rollup reports (`/1/usages`, `/1/me/usages`, `/1/usages/daily`) take whole hours only (400
+   * for `+05:30`); `/1/usages/logs` and `/1/usages/export` (raw records) take any offset.
    */
   @ApiPropertyOptional({ example: '+08:00' })
   @IsOptional()

@@ -16,7 +16,7 @@ export class UserUsageDto {
   totalUnit: number;
 }
 
-/** Usage of one UTC day and model (summed over tokens, and over users unless filtered). */
+/** Usage of one day (UTC, or local to `tz`) and model (summed over tokens, and over users unless filtered). */
 export class DailyUsageDto {
   @ApiProperty({ example: '2023-03-18' })
   day: string;
