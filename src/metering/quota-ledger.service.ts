@@ -160,6 +160,10 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
         delta.fromLease = Math.min(units, Math.max(0, lease.free));
         delta.direct = units - delta.fromLease;
         lease.held -= delta.fromLease;
+        // Charged beyond the lease: the balance pays and may be in debt. Every lease on the subject,
+        // here and elsewhere, gives back what it holds (paying the debt), so no quota that a
+        // lease still holds is spent while the subject owes.
+        if (delta.direct > 0 && !lease.retired) this.bus.publish({ topic: 'lease', id: subjectKey(part.subject) });
         if (lease.retired) {
           delta.giveBack = Math.max(0, lease.free);
           lease.held -= delta.giveBack;
