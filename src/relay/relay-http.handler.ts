@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -7,6 +7,7 @@ import pino from 'pino';
 import proxyaddr from 'proxy-addr';
 import { describeError } from '../common/http/all-exceptions.filter';
 import { assertBodyDepth } from '../common/http/body-depth';
+import { JsonBodyParser } from '../common/http/json-body';
 import { EnvironmentVariables } from '../config/env.validation';
 import { stdoutLines } from '../common/logging/stdout-lines';
 import { redactUrl } from '../config/logger.options';
@@ -41,10 +42,12 @@ export function parseBodyLimit(value: string): number {
  * every route when `RELAY_FAST_PATH=false`, goes to Express as usual.
  */
 @Injectable()
-export class RelayHttpHandler {
+export class RelayHttpHandler implements OnApplicationShutdown {
   private readonly log: pino.Logger;
   private readonly limit: number;
   readonly enabled: boolean;
+
+  private readonly json = new JsonBodyParser();
 
   constructor(
     private readonly relay: RelayService,
@@ -107,23 +110,36 @@ export class RelayHttpHandler {
     const onError = (error: Error) => {
       if (!answered) this.fail(error, id, res);
     };
+    const refuse = (error: unknown) => {
+      if (error instanceof SyntaxError) sendRelayError(res, 400, `malformed JSON body: ${error.message}`);
+      else this.fail(error, id, res);
+    };
+    const relay = (body: unknown) => {
+      relayRequest.body = body;
+      this.relay.relay(operation, relayRequest, res).catch((error: unknown) => this.fail(error, id, res));
+    };
     const onEnd = () => {
       answered = true;
       const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      relayRequest.rawBody = rawBody;
+      let parsed: unknown;
       try {
         assertBodyDepth(rawBody);
-        relayRequest.body = JSON.parse(rawBody.toString('utf8'));
+        parsed = this.json.parse(rawBody);
       } catch (error) {
-        if (error instanceof SyntaxError) sendRelayError(res, 400, `malformed JSON body: ${error.message}`);
-        else this.fail(error, id, res);
-        return;
+        return refuse(error);
       }
-      relayRequest.rawBody = rawBody;
-      this.relay.relay(operation, relayRequest, res).catch((error: unknown) => this.fail(error, id, res));
+      if (parsed instanceof Promise) parsed.then(relay, refuse);
+      else relay(parsed);
     };
     req.on('data', onData);
     req.once('end', onEnd);
     req.on('error', onError);
+  }
+
+  /** Ends the JSON worker. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.json.close();
   }
 
   /** The answer to an error thrown before the relay wrote one: its refusal, or a logged 500. */

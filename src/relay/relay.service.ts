@@ -293,7 +293,7 @@ export class RelayService {
   private async attempt(flight: Flight, candidates: RoutableKey[], res: ServerResponse): Promise<void> {
     const attempts = Math.min(candidates.length, 1 + this.maxRetries);
     let failure: Failure = { status: 502, message: 'upstream unavailable', code: 'upstream_error' };
-    let openaiPayload: string | undefined;
+    let openaiPayload: string | Buffer | undefined;
     let plainPayload: string | Buffer | undefined = flight.rawBody;
     for (let i = 0; i < attempts && !flight.clientGone; i++) {
       const key = candidates[i];
@@ -304,7 +304,7 @@ export class RelayService {
       const injectUsage = key.apiType === 'openai' && flight.isStream && flight.operation !== 'responses';
       flight.usageInjected = injectUsage && !clientAskedUsage;
       if (injectUsage) {
-        openaiPayload ??= JSON.stringify({ ...flight.body, stream_options: { ...(flight.body.stream_options as object | undefined), include_usage: true } });
+        openaiPayload ??= withUsageAsked(flight.body, flight.rawBody);
         payload = openaiPayload;
       } else if (key.apiType === 'azure_openai' && flight.operation === 'responses') {
         payload = JSON.stringify({ ...flight.body, model: key.deployments[flight.model] ?? flight.model }); // Azure names the deployment in the body
@@ -441,6 +441,26 @@ export class RelayService {
     if (flight.operation === 'responses') return countResponsesInput(flight.body);
     return countInput(flight.operation === 'completions' ? flight.body.prompt : flight.body.input);
   }
+}
+
+const USAGE_ASKED = Buffer.from('{"stream_options":{"include_usage":true},');
+
+/**
+ * The body of a stream request with `stream_options.include_usage` set (so the upstream reports
+ * what it used). Without `stream_options` in the body, the field is put in front of the bytes as
+ * received (no re-serialising of a large prompt); otherwise the body is serialised with it merged.
+ */
+export function withUsageAsked(body: Record<string, unknown>, raw: Buffer | undefined): string | Buffer {
+  if (raw && body.stream_options === undefined) {
+    let at = 0;
+    while (at < raw.length && raw[at] !== 0x7b) at++; // the opening brace, after any whitespace
+    const rest = raw.subarray(at + 1);
+    let next = 0;
+    while (next < rest.length && (rest[next] === 0x20 || rest[next] === 0x0a || rest[next] === 0x0d || rest[next] === 0x09)) next++;
+    if (rest[next] === 0x7d) return JSON.stringify({ ...body, stream_options: { include_usage: true } }); // `{}` cannot be: streams name a model
+    return Buffer.concat([USAGE_ASKED, rest]);
+  }
+  return JSON.stringify({ ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } });
 }
 
 /** OpenAI's model object. */

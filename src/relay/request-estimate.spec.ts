@@ -33,3 +33,15 @@ describe('request estimates (upper bounds, no tokenizer)', () => {
     expect(completionTokenBound('embeddings', { max_tokens: 5 }, 512)).toBe(0);
   });
 });
+
+describe('withUsageAsked', () => {
+  const { withUsageAsked } = jest.requireActual('./relay.service') as typeof import('./relay.service');
+
+  it('asks for usage in front of the bytes as received, or merges it into stream_options', () => {
+    const body = { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] };
+    const spliced = withUsageAsked(body, Buffer.from(` \n${JSON.stringify(body)}`));
+    expect(JSON.parse(spliced.toString())).toEqual({ stream_options: { include_usage: true }, ...body });
+    const own = { ...body, stream_options: { include_obfuscation: false } };
+    expect(JSON.parse(withUsageAsked(own, Buffer.from(JSON.stringify(own))).toString())).toEqual({ ...body, stream_options: { include_obfuscation: false, include_usage: true } });
+  });
+});
