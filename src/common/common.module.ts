@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { ChangeFeed } from './cache/change-feed';
 import { ChangeEventEntity } from './cache/entities/change-event.entity';
 import { InvalidationBus } from './cache/invalidation-bus';
+import { Clock } from './clock';
 import { CryptoService } from './crypto/crypto.service';
 
 /**
@@ -16,6 +17,7 @@ import { CryptoService } from './crypto/crypto.service';
 @Global()
 @Module({
   providers: [
+    Clock,
     {
       provide: CryptoService,
       inject: [ConfigService],
@@ -39,6 +41,6 @@ import { CryptoService } from './crypto/crypto.service';
         }),
     },
   ],
-  exports: [CryptoService, InvalidationBus],
+  exports: [CryptoService, InvalidationBus, Clock],
 })
 export class CommonModule {}

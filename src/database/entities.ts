@@ -1,5 +1,6 @@
 import { ChangeEventEntity } from '../common/cache/entities/change-event.entity';
 import { QuotaLeaseEntity } from '../metering/entities/quota-lease.entity';
+import { QuotaResetEntity } from '../metering/entities/quota-reset.entity';
 import { KeyEntity } from '../keys/entities/key.entity';
 import { PriceEntity } from '../prices/entities/price.entity';
 import { TokenEntity } from '../tokens/entities/token.entity';
@@ -14,4 +15,4 @@ import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsageHourlyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsageHourlyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity, QuotaResetEntity];

@@ -1,15 +1,19 @@
-/** Deadlock (1213) or lock wait timeout (1205) on MySQL: the server rolled the statement back; try again. */
+/**
+ * Deadlock (1213) or lock wait timeout (1205) on MySQL (the server rolled the statement back), or
+ * SQLITE_BUSY (another connection to the file holds its write lock past the busy timeout): try again.
+ */
 export const isLockConflict = (error: unknown): boolean => {
-  const errno = (error as { errno?: number } | undefined)?.errno;
-  return errno === 1213 || errno === 1205;
+  const { errno, code } = (error as { errno?: number; code?: string; driverError?: { code?: string } } | undefined) ?? {};
+  const sqlite = code ?? (error as { driverError?: { code?: string } } | undefined)?.driverError?.code;
+  return errno === 1213 || errno === 1205 || sqlite === 'SQLITE_BUSY';
 };
 
 /** Attempts of one write on deadlock or lock wait timeout. */
 const MAX_LOCK_ATTEMPTS = 4;
 
 /**
- * Runs `write` again on MySQL deadlock (1213) or lock wait timeout (1205), 4 times at most (the
- * server rolled the failed attempt back). Any other error is thrown at once.
+ * Runs `write` again on a lock conflict ({@link isLockConflict}), 4 times at most, a few ms apart
+ * (the failed attempt was rolled back). Any other error is thrown at once.
  * @throws the last attempt's error
  */
 export async function retryOnLockConflict<T>(write: () => Promise<T>): Promise<T> {
@@ -18,6 +22,7 @@ export async function retryOnLockConflict<T>(write: () => Promise<T>): Promise<T
       return await write();
     } catch (error) {
       if (attempt >= MAX_LOCK_ATTEMPTS || !isLockConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt)); // let the other transaction end
     }
   }
 }

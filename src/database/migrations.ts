@@ -16,8 +16,9 @@ import { CreateChangeEvents1764000004000 } from './migrations/1764000004000-crea
 import { CreateQuotaLedger1764000004100 } from './migrations/1764000004100-create-quota-ledger';
 import { AddCachedInputPrice1764000004200 } from './migrations/1764000004200-add-cached-input-price';
 import { NullableUsageToken1764000004300 } from './migrations/1764000004300-nullable-usage-token';
+import { CreatePolicyV21764000004400 } from './migrations/1764000004400-create-policy-v2';
 import { UniqueUpstreamKeys1764000005000 } from './migrations/1764000005000-unique-upstream-keys';
 import { CreateUsageHourly1764000007000 } from './migrations/1764000007000-create-usage-hourly';
 
 /** Every migration in order (classes, not globs, so ts-jest, ts-node and dist all load them). */
-export const MIGRATIONS = [CreateUsers1763773200000, CreateTokens1763773300000, CreateUsages1763773400000, AddUsageUserCreatedIndex1763773410000, CreateUsagePeriodUser1763773420000, CreateUpstreamKeys1763773500000, CreateModelPrices1763773500100, AddUserSsoFields1763773600000, CreateSsoApps1763773600100, StorePricesAsMicroUsd1764000001000, CreateSsoReplayClaims1764000003000, CreateSsoLinks1764000003100, ExactUserNames1764000003200, AddPasswordChangeFlags1764000003300, CreateChangeEvents1764000004000, CreateQuotaLedger1764000004100, AddCachedInputPrice1764000004200, NullableUsageToken1764000004300, UniqueUpstreamKeys1764000005000, CreateUsageHourly1764000007000];
+export const MIGRATIONS = [CreateUsers1763773200000, CreateTokens1763773300000, CreateUsages1763773400000, AddUsageUserCreatedIndex1763773410000, CreateUsagePeriodUser1763773420000, CreateUpstreamKeys1763773500000, CreateModelPrices1763773500100, AddUserSsoFields1763773600000, CreateSsoApps1763773600100, StorePricesAsMicroUsd1764000001000, CreateSsoReplayClaims1764000003000, CreateSsoLinks1764000003100, ExactUserNames1764000003200, AddPasswordChangeFlags1764000003300, CreateChangeEvents1764000004000, CreateQuotaLedger1764000004100, AddCachedInputPrice1764000004200, NullableUsageToken1764000004300, CreatePolicyV21764000004400, UniqueUpstreamKeys1764000005000, CreateUsageHourly1764000007000];

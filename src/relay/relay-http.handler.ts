@@ -144,9 +144,12 @@ export class RelayHttpHandler implements OnApplicationShutdown {
 
   /** The answer to an error thrown before the relay wrote one: its refusal, or a logged 500. */
   private fail(error: unknown, id: string, res: ServerResponse): void {
-    const { status, message, code, known } = describeError(error);
+    const { status, message, code, known, headers } = describeError(error);
     if (!known) this.log.error({ requestId: id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
-    if (!res.headersSent) sendRelayError(res, status, message, code);
+    if (!res.headersSent) {
+      for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+      sendRelayError(res, status, message, code);
+    }
     else res.end();
   }
 

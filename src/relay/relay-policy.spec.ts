@@ -2,8 +2,9 @@ import { CodedHttpException } from '../common/http/http-error';
 import { parseAllowIps, PolicyToken, tokenGroups } from '../tokens/token-policy';
 import { assertModelAllowed, assertTokenUsable } from './relay-policy';
 
-const owner = { state: 'active' as const, quotaLimited: false, groups: new Set(['default']) };
-const base: PolicyToken = { id: 1, userId: 2, status: 1, expiredTime: -1, unlimitedQuota: false, groups: ['default'], owner };
+const none = { rpm: null, tpm: null, parallel: null };
+const owner = { state: 'active' as const, quotaLimited: false, groups: new Set(['default']), rateLimits: none };
+const base: PolicyToken = { id: 1, userId: 2, status: 1, expiredTime: -1, unlimitedQuota: false, groups: ['default'], rateLimits: none, owner };
 
 function refusal(fn: () => void): { status: number; code: string } | undefined {
   try {

@@ -8,6 +8,7 @@ import { errorBody, shouldRetry } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { KeyPool, RoutableKey } from '../keys/key-pool.service';
 import { Chargee, Hold, QuotaLedger } from '../metering/quota-ledger.service';
+import { LimitedSubject, RateGrant, RateLimitsService } from '../metering/rate-limits.service';
 import { computeCost, ModelPrice } from '../prices/cost';
 import { PricesService } from '../prices/prices.service';
 import { extractBearerToken } from '../common/auth/bearer-token';
@@ -33,6 +34,8 @@ interface Flight {
   price: ModelPrice;
   /** The quota held for it until it settles. */
   hold: Hold;
+  /** What it counts against its rate limits until it settles. */
+  rate: RateGrant;
   ip: string;
   requestId: string;
   started: number;
@@ -107,6 +110,7 @@ export class RelayService {
     private readonly keys: KeyPool,
     private readonly prices: PricesService,
     private readonly ledger: QuotaLedger,
+    private readonly rateLimits: RateLimitsService,
     private readonly upstream: UpstreamClient,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
@@ -190,6 +194,7 @@ export class RelayService {
       isStream: admitted.isStream,
       price: admitted.price,
       hold: admitted.hold,
+      rate: admitted.rate,
       ip: req.ip,
       requestId: req.id || randomUUID(),
       started,
@@ -201,6 +206,7 @@ export class RelayService {
       usageInjected: false,
       rawBody: req.rawBody,
     };
+    for (const name in flight.rate.headers) res.setHeader(name, flight.rate.headers[name]);
     res.on('close', () => {
       if (!res.writableFinished) {
         flight.clientGone = true;
@@ -248,15 +254,38 @@ export class RelayService {
   ): Admission | Promise<Admission> {
     if (candidates.length === 0) throw Refusals.noKey(model);
     const isStream = operation !== 'embeddings' && body.stream === true;
-    const bound = computeCost(promptTokenBound(operation, body, model), completionTokenBound(operation, body, this.defaultMaxTokens), price).quota;
+    const promptTokens = promptTokenBound(operation, body, model);
+    const completionTokens = completionTokenBound(operation, body, this.defaultMaxTokens);
+    const bound = computeCost(promptTokens, completionTokens, price).quota;
     const chargees: Chargee[] = [{ subject: { kind: 'user', id: token.userId }, limited: token.owner.quotaLimited }];
-    if (token.id !== null) chargees.unshift({ subject: { kind: 'token', id: token.id }, limited: !token.unlimitedQuota });
-    const admitted = (outcome: Hold | { refused: Chargee['subject'] }): Admission => {
-      if ('refused' in outcome) throw Refusals.insufficientQuota(outcome.refused, bound);
-      return { admitted: { token, operation, model, body, isStream, price, hold: outcome }, candidates };
+    const limited: LimitedSubject[] = [{ subject: { kind: 'user', id: token.userId }, limits: token.owner.rateLimits }];
+    if (token.id !== null) {
+      chargees.unshift({ subject: { kind: 'token', id: token.id }, limited: !token.unlimitedQuota });
+      limited.unshift({ subject: { kind: 'token', id: token.id }, limits: token.rateLimits });
+    }
+    const holdQuota = (rate: RateGrant): Admission | Promise<Admission> => {
+      const admitted = (outcome: Hold | { refused: Chargee['subject'] }): Admission => {
+        if ('refused' in outcome) {
+          this.rateLimits.release(rate);
+          throw Refusals.insufficientQuota(outcome.refused, bound);
+        }
+        return { admitted: { token, operation, model, body, isStream, price, hold: outcome, rate }, candidates };
+      };
+      let held: ReturnType<QuotaLedger['hold']>;
+      try {
+        held = this.ledger.hold(chargees, bound);
+      } catch (error) {
+        this.rateLimits.release(rate);
+        throw error;
+      }
+      if (!(held instanceof Promise)) return admitted(held);
+      return held.then(admitted, (error: unknown) => {
+        this.rateLimits.release(rate);
+        throw error;
+      });
     };
-    const held = this.ledger.hold(chargees, bound);
-    return held instanceof Promise ? held.then(admitted) : admitted(held);
+    const rate = this.rateLimits.admit(limited, promptTokens + completionTokens);
+    return rate instanceof Promise ? rate.then(holdQuota) : holdQuota(rate);
   }
 
   /** Records a refused request of a known token: no tokens, no cost, quota 0. */
@@ -433,6 +462,7 @@ export class RelayService {
       createdAt: flight.createdAt,
     };
     this.ledger.settle(flight.hold, cost.quota, record);
+    this.rateLimits.settle(flight.rate, prompt + completion);
   }
 
   /** The prompt's tokens counted with the tokenizer: only for an answer whose upstream reported no usage. */

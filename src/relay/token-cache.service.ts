@@ -10,6 +10,7 @@ import { TokenEntity } from '../tokens/entities/token.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { ownerGroups, ownerState, parseAllowIps, PolicyOwner, PolicyToken, tokenGroups, userAccessPolicy } from '../tokens/token-policy';
 import { keyFromPresented } from '../tokens/token-fields';
+import { rateLimitsOf } from '../metering/rate-limits.service';
 
 interface Entry {
   token: PolicyToken | null;
@@ -81,9 +82,18 @@ export class TokenCache {
     for (const [hash, entry] of this.byHash) if (match(entry.token)) this.byHash.delete(hash);
   }
 
+  /**
+   * The token whose key hashes to `hash`: its current key, or the key its last rotation replaced
+   * (then with `keyExpiresAt`, the grace period's end).
+   */
   private async load(hash: string): Promise<PolicyToken | null> {
-    const row = await this.tokens.findOne({ where: { keyHash: hash } });
-    if (!row || !this.crypto.hashesEqual(row.keyHash, hash)) return null;
+    let keyExpiresAt: number | undefined;
+    let row = await this.tokens.findOne({ where: { keyHash: hash } });
+    if (!row || !this.crypto.hashesEqual(row.keyHash, hash)) {
+      row = await this.tokens.findOne({ where: { previousKeyHash: hash } });
+      if (!row?.previousKeyHash || !this.crypto.hashesEqual(row.previousKeyHash, hash)) return null;
+      keyExpiresAt = row.previousKeyExpiresAt ?? 0;
+    }
     const owner = await this.users.findOne({ where: { id: row.userId }, select: OWNER_COLUMNS });
     return {
       id: row.id,
@@ -94,16 +104,27 @@ export class TokenCache {
       modelLimits: row.modelLimitsEnabled ? new Set(row.modelLimits.split(',').map((m) => m.trim()).filter(Boolean)) : undefined,
       allowIps: parseAllowIps(row.allowIps ?? ''),
       groups: tokenGroups(row.group ?? '', row.selectedGroups ?? ''),
+      rateLimits: rateLimitsOf(row.policy),
+      keyExpiresAt,
       owner: policyOwner(owner),
     };
   }
 
-  /** A user's own access token (a UUID, stored as its HMAC): the user as the relay's caller; null when unknown, reset, deleted or disabled. */
+  /**
+   * A user's own access token (a UUID, stored as its HMAC): the user as the relay's caller (the
+   * token a reset replaced too, until its grace period ends); null when unknown, deleted or disabled.
+   */
   private async loadUser(token: string): Promise<PolicyToken | null> {
     const hash = this.crypto.hash(token);
-    const user = await this.users.findOne({ where: { tokenHash: hash }, select: { ...OWNER_COLUMNS, tokenHash: true } });
-    if (!user?.tokenHash || !this.crypto.hashesEqual(user.tokenHash, hash) || ownerState(user) !== 'active') return null;
-    return userAccessPolicy(user.id, policyOwner(user), user.groups ?? 'default');
+    let keyExpiresAt: number | undefined;
+    let user = await this.users.findOne({ where: { tokenHash: hash }, select: { ...OWNER_COLUMNS, tokenHash: true } });
+    if (!user?.tokenHash || !this.crypto.hashesEqual(user.tokenHash, hash)) {
+      user = await this.users.findOne({ where: { previousTokenHash: hash }, select: { ...OWNER_COLUMNS, previousTokenHash: true, previousTokenExpiresAt: true } });
+      if (!user?.previousTokenHash || !this.crypto.hashesEqual(user.previousTokenHash, hash)) return null;
+      keyExpiresAt = user.previousTokenExpiresAt ?? 0;
+    }
+    if (ownerState(user) !== 'active') return null;
+    return userAccessPolicy(user.id, policyOwner(user), user.groups ?? 'default', keyExpiresAt);
   }
 }
 
@@ -113,14 +134,15 @@ function cacheKey(clear: string): string {
 }
 
 /** The user columns the token rules read. */
-const OWNER_COLUMNS = { id: true, isDelete: true, status: true, quota: true, groups: true, role: true } as const;
+const OWNER_COLUMNS = { id: true, isDelete: true, status: true, quota: true, groups: true, role: true, policy: { rpmLimit: true, tpmLimit: true, maxParallelRequests: true } } as const;
 
 /** What the token rules need of an owner's row (none: deleted). */
-function policyOwner(owner: Pick<UserEntity, 'isDelete' | 'status' | 'quota' | 'groups' | 'role'> | null): PolicyOwner {
+function policyOwner(owner: Pick<UserEntity, 'isDelete' | 'status' | 'quota' | 'groups' | 'role' | 'policy'> | null): PolicyOwner {
   return {
     state: ownerState(owner),
     quotaLimited: owner?.quota !== null && owner?.quota !== undefined,
     groups: owner ? ownerGroups(owner.groups ?? 'default', owner.role) : new Set(),
+    rateLimits: rateLimitsOf(owner?.policy),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as ipaddr from 'ipaddr.js';
+import type { RateLimits } from '../metering/rate-limits.service';
 import { TokenStatus } from './entities/token.entity';
 import { isExpired } from './token-status';
 
@@ -32,6 +33,13 @@ export interface PolicyToken {
   allowIps?: IpRule[];
   /** Groups in priority order (`group` list, else `selected_groups`, else `default`). */
   groups: string[];
+  /** The token's own rate limits. */
+  rateLimits: RateLimits;
+  /**
+   * Set when the key presented is the one a rotation replaced: unix seconds after which it stops
+   * working (the grace period's end).
+   */
+  keyExpiresAt?: number;
   owner: PolicyOwner;
 }
 
@@ -42,6 +50,8 @@ export interface PolicyOwner {
   quotaLimited: boolean;
   /** Groups the owner may use; undefined = any (admins and root). */
   groups?: Set<string>;
+  /** The owner's rate limits (every request of its tokens counts against them). */
+  rateLimits: RateLimits;
 }
 
 /** Why a token may not relay a request, in the order the checks run. */
@@ -55,13 +65,13 @@ export function ownerState(owner: { isDelete: boolean; status: number } | null |
 
 /**
  * The one rule of whether a token may be used right now (`nowSeconds`: unix seconds), shared by the
- * relay and `GET /api/usage/token` (which passes no `ip`): unknown, owner deleted or disabled,
+ * relay and `GET /api/usage/token` (which passes no `ip`): unknown (or a rotated key past its grace), owner deleted or disabled,
  * disabled (2), expired (3, by {@link isExpired}: `expired_time` before now), client IP not in
  * `allow_ips`, a group its owner may not use. Exhaustion is the quota ledger's to decide.
  * @returns the first refusal, or undefined when the token may be used
  */
 export function tokenRefusal(token: PolicyToken | null | undefined, nowSeconds: number, ip?: string): TokenRefusal | undefined {
-  if (!token) return 'unknown';
+  if (!token || (token.keyExpiresAt !== undefined && nowSeconds > token.keyExpiresAt)) return 'unknown';
   if (token.owner.state === 'deleted') return 'owner_deleted';
   if (token.owner.state === 'disabled') return 'owner_disabled';
   if (token.status === TokenStatus.Disabled) return 'disabled';
@@ -136,9 +146,10 @@ export function tokenGroups(group: string, selectedGroups: string): string[] {
  * The policy view of a user's own access token on the relay (see {@link PolicyToken.id}): routed
  * through the groups the user may use, in their stored order.
  */
-export function userAccessPolicy(userId: number, owner: PolicyOwner, groups: string): PolicyToken {
+export function userAccessPolicy(userId: number, owner: PolicyOwner, groups: string, keyExpiresAt?: number): PolicyToken {
   const list = groups.split(',').map((g) => g.trim()).filter(Boolean);
-  return { id: null, userId, status: 1, expiredTime: -1, unlimitedQuota: true, groups: list.length ? list : ['default'], owner };
+  const none = { rpm: null, tpm: null, parallel: null };
+  return { id: null, userId, status: 1, expiredTime: -1, unlimitedQuota: true, groups: list.length ? list : ['default'], rateLimits: none, keyExpiresAt, owner };
 }
 
 /** A user's `groups` column (comma list) as the set it may use; undefined (any) for admins and root (role >= 10). */

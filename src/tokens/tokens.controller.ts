@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { GracePeriodDto } from '../common/http/grace-period.dto';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import {
   ApiBadRequestResponse,
@@ -196,6 +197,21 @@ export class TokensController {
   async remove(@CurrentUser() principal: Principal, @Param('id', IdParamPipe) id: number): Promise<ApiEnvelope<never>> {
     await this.tokens.remove(principal, id);
     return { success: true, message: '' };
+  }
+
+  @Post(':id/rotate')
+  @Authenticated({ newApiUserHeader: true })
+  @UseGuards(RevealLimitsGuard)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Give one own token a new key (answered like reveal); the old key keeps working grace_seconds (at most a day), then stops on every instance' })
+  @ApiParam(ID_PARAM)
+  @ApiBody({ type: GracePeriodDto, required: false })
+  @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })
+  @ApiBadRequestResponse({ description: 'grace_seconds not an integer from 0 to 86400' })
+  @ApiNotFoundResponse({ description: 'token does not exist' })
+  @ApiTooManyRequestsResponse({ description: `more than ${REVEAL_LIMIT.limit} reveals and rotations a minute` })
+  async rotate(@CurrentUser() principal: Principal, @Param('id', IdParamPipe) id: number, @Body() dto: GracePeriodDto): Promise<ApiEnvelope<TokenKeyDto>> {
+    return ok(await this.tokens.rotate(principal, id, dto.grace_seconds ?? 0));
   }
 
   @Post(':id/key')

@@ -19,6 +19,7 @@ import { TokenEntity, TokenStatus } from './entities/token.entity';
 import { escapeLike, keyFromPresented, TOKEN_KEY_LENGTH, withoutKeyPrefix } from './token-fields';
 import { unixNow } from '../common/unix-time';
 import { LedgerStore } from '../metering/ledger-store';
+import { defaultPolicy, policyChanges } from '../metering/policy-fields';
 import { effectiveStatus, enableRefusal, STATUS_VALUES_MESSAGE, statusChangeOf } from './token-status';
 import { groupAllowed, ownerGroups, ownerState, tokenGroups } from './token-policy';
 
@@ -153,6 +154,7 @@ export class TokensService {
         mjImageMode: 'default',
         mjCustomProxy: '',
         selectedGroups: '[]',
+        policy: defaultPolicy(),
         ...columns,
         ...this.keyColumns(key),
       });
@@ -189,7 +191,7 @@ export class TokensService {
     if (status !== undefined && status !== TokenStatus.Enabled && status !== TokenStatus.Disabled) throw new BadRequestException(STATUS_VALUES_MESSAGE);
     const changes: TokenColumns = statusOnly
       ? { status }
-      : { ...this.columnsFrom(dto), ...(dto.name !== undefined ? { name: dto.name } : {}), ...(status !== undefined ? { status } : {}) };
+      : { ...this.columnsFrom(dto, token.policy), ...(dto.name !== undefined ? { name: dto.name } : {}), ...(status !== undefined ? { status } : {}) };
     const next = { ...token, ...changes } as TokenEntity;
     if (changes.status === TokenStatus.Enabled) {
       const refusal = enableRefusal(next, now);
@@ -254,6 +256,30 @@ export class TokensService {
     });
     for (const id of changed) this.bus.publish({ topic: 'token', id });
     return changed.length;
+  }
+
+  /**
+   * `POST /api/token/:id/rotate`: gives one own token a new key (answered like reveal: `{key}`,
+   * without `sk-`). With `graceSeconds` > 0 the old key keeps working that many seconds (at most a
+   * day), on every instance, and the token shows `previous_key_expires_at`; with 0 it stops at once.
+   * Rotating again ends the previous grace at once.
+   * @throws NotFoundException (404) missing or not the caller's
+   */
+  async rotate(principal: Principal, id: number, graceSeconds: number): Promise<TokenKeyDto> {
+    const token = await this.findOwn(principal, id);
+    const key = this.crypto.randomAlphanumeric(TOKEN_KEY_LENGTH);
+    const now = unixNow();
+    const result = await this.tokens.update(
+      { id: token.id, userId: token.userId },
+      {
+        ...this.keyColumns(key),
+        previousKeyHash: graceSeconds > 0 ? token.keyHash : null,
+        previousKeyExpiresAt: graceSeconds > 0 ? now + graceSeconds : null,
+      },
+    );
+    if (!result.affected) throw new NotFoundException(TOKEN_NOT_FOUND);
+    this.bus.publish({ topic: 'token', id: token.id });
+    return { key };
   }
 
   /**
@@ -358,9 +384,15 @@ export class TokensService {
     };
   }
 
-  /** Entity columns of the DTO fields that are present (already normalized by the DTO). */
-  private columnsFrom(dto: Partial<TokenFieldsDto>): TokenColumns {
+  /**
+   * Entity columns of the DTO fields that are present (already normalized by the DTO); the policy
+   * columns merged over `policy` (the token's, or a new token's defaults).
+   * @throws BadRequestException (400) as policyChanges
+   */
+  private columnsFrom(dto: Partial<TokenFieldsDto>, policy = defaultPolicy()): TokenColumns {
     const c: TokenColumns = {};
+    const changed = policyChanges(policy, dto, unixNow());
+    if (changed) c.policy = { ...policy, ...changed };
     if (dto.remain_quota !== undefined) c.remainQuota = dto.remain_quota;
     if (dto.expired_time !== undefined) c.expiredTime = dto.expired_time;
     if (dto.unlimited_quota !== undefined) c.unlimitedQuota = dto.unlimited_quota;

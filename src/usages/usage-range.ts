@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { utcOffsetMinutes } from '../common/utc-offset';
 import { DAY_MS, formatUtcDay, formatUtcHour, HOUR_MS, RollupGrain } from './usage-days';
 
 /** Longest report range, in days. */
@@ -105,8 +106,6 @@ export function rangePeriods(range: Pick<DayRange, 'fromTime' | 'toTime'>): Reco
   return out;
 }
 
-const TZ = /^(?:Z|UTC|([+-])(\d{2})(?::?(\d{2}))?)$/i;
-
 /**
  * `?tz=` as minutes east of UTC: `Z`/`UTC` → 0, `+08:00`, `+0800` or `+08` → 480, `-05:30` → -330
  * (within ±14:00). A leading space stands for `+` (an unencoded `+` in a query string arrives as a
@@ -115,12 +114,8 @@ const TZ = /^(?:Z|UTC|([+-])(\d{2})(?::?(\d{2}))?)$/i;
  */
 export function parseTzOffset(tz: string | undefined): number {
   if (tz === undefined || tz === '') return 0;
-  const text = tz.startsWith(' ') ? `+${tz.trim()}` : tz.trim();
-  const m = TZ.exec(text);
-  const minutes = m ? (m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0) : NaN;
-  if (!m || Math.abs(minutes) > 14 * 60 || Number(m[3] ?? 0) > 59) {
-    throw new BadRequestException('tz must be a UTC offset like +08:00, -05:30 or Z');
-  }
+  const minutes = utcOffsetMinutes(tz.startsWith(' ') ? `+${tz.trim()}` : tz);
+  if (minutes === undefined) throw new BadRequestException('tz must be a UTC offset like +08:00, -05:30 or Z');
   return minutes;
 }
 

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { GracePeriodDto } from '../common/http/grace-period.dto';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -112,7 +114,8 @@ export class UsersController {
   @Post('users/:id/reset')
   @Authenticated({ admin: true })
   @HttpCode(200)
-  @ApiOperation({ summary: "Reset a user's access token to ?token=<uuid> (opencatd) or a random one; the old one stops working at once" })
+  @ApiOperation({ summary: "Reset a user's access token to ?token=<uuid> (opencatd) or a random one; the old one stops working at once, or grace_seconds later" })
+  @ApiBody({ type: GracePeriodDto, required: false })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({
     type: UserResponseDto,
@@ -120,7 +123,7 @@ export class UsersController {
   })
   @ApiNotFoundResponse({ description: 'no such user' })
   @ApiConflictResponse({ description: "token is another user's access token" })
-  reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Query() query: ResetTokenQueryDto): Promise<UserResponseDto> {
-    return this.users.resetToken(actor, id, query.token);
+  reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Query() query: ResetTokenQueryDto, @Body() body: GracePeriodDto): Promise<UserResponseDto> {
+    return this.users.resetToken(actor, id, query.token, body.grace_seconds ?? 0);
   }
 }

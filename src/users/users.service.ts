@@ -16,6 +16,7 @@ import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { managerRunner } from '../database/sql-runner';
 import { LedgerStore } from '../metering/ledger-store';
+import { defaultPolicy, policyChanges } from '../metering/policy-fields';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -78,8 +79,14 @@ export class UsersService extends AccessTokenResolver {
     if (token.length > 512) return undefined;
     if (isSessionToken(token)) return this.sessions.resolve(token);
     const hash = this.crypto.hash(token);
-    const user = await this.users.findOne({ where: { tokenHash: hash, isDelete: false, status: UserStatus.Enabled } });
-    if (!user?.tokenHash || !this.crypto.hashesEqual(user.tokenHash, hash)) return undefined;
+    const live = { isDelete: false, status: UserStatus.Enabled };
+    let user = await this.users.findOne({ where: { tokenHash: hash, ...live } });
+    if (!user?.tokenHash || !this.crypto.hashesEqual(user.tokenHash, hash)) {
+      // the token a reset replaced, within its grace period
+      user = await this.users.findOne({ where: { previousTokenHash: hash, ...live } });
+      if (!user?.previousTokenHash || !this.crypto.hashesEqual(user.previousTokenHash, hash)) return undefined;
+      if ((user.previousTokenExpiresAt ?? 0) < Math.floor(Date.now() / 1000)) return undefined;
+    }
     return { userId: user.id, name: user.name, role: user.role, via: 'user_token' };
   }
 
@@ -162,6 +169,8 @@ export class UsersService extends AccessTokenResolver {
     if (dto.add_quota !== undefined && user.quota === null) throw new BadRequestException("add_quota: the user's budget is unlimited; set quota first");
     if (dto.quota !== undefined) changes.quota = dto.quota;
     if (dto.groups !== undefined) changes.groups = [...new Set(dto.groups)].join(',');
+    const policy = policyChanges(user.policy ?? defaultPolicy(), dto, Math.floor(Date.now() / 1000));
+    if (policy) changes.policy = { ...(user.policy ?? defaultPolicy()), ...policy };
     changes.updatedAt = new Date();
     try {
       await this.users.manager.transaction(async (manager) => {
@@ -198,22 +207,29 @@ export class UsersService extends AccessTokenResolver {
   /**
    * `POST /1/users/:id/reset[?token=<uuid>]`: gives the user a new access token, `token` when given
    * (opencatd's reset, which sets the token the admin names), else a random UUID v4; the old one stops
-   * working at once. Returns the new one in full.
+   * working at once, or `graceSeconds` later (at most a day; shown as `previous_key_expires_at`).
+   * Returns the new one in full.
    * @throws NotFoundException (404), ForbiddenException (403) for a peer/higher role,
    *   ConflictException (409) when another user's token is `token`.
    */
-  async resetToken(actor: Principal, id: number, token = this.crypto.randomUuid()): Promise<UserResponseDto> {
+  async resetToken(actor: Principal, id: number, token = this.crypto.randomUuid(), graceSeconds = 0): Promise<UserResponseDto> {
     const user = await this.findLive(id);
     this.assertMayManage(actor, user);
     const tokenHash = this.crypto.hash(token);
     const inUse = () => new ConflictException('token is the access token of another user; choose another or leave token out for a random one');
     const holder = await this.users.findOne({ select: { id: true, tokenHash: true }, where: { tokenHash } });
     if (holder && holder.id !== user.id && holder.tokenHash && this.crypto.hashesEqual(holder.tokenHash, tokenHash)) throw inUse();
+    const previous = graceSeconds > 0 && user.tokenHash && user.tokenHash !== tokenHash ? user.tokenHash : null;
+    user.previousTokenHash = previous;
+    user.previousTokenExpiresAt = previous ? Math.floor(Date.now() / 1000) + graceSeconds : null;
     user.tokenHash = tokenHash;
     user.tokenHint = userTokenHint(token);
     user.updatedAt = new Date();
     try {
-      await this.users.update({ id: user.id }, { tokenHash: user.tokenHash, tokenHint: user.tokenHint, updatedAt: user.updatedAt });
+      await this.users.update(
+        { id: user.id },
+        { tokenHash: user.tokenHash, tokenHint: user.tokenHint, previousTokenHash: user.previousTokenHash, previousTokenExpiresAt: user.previousTokenExpiresAt, updatedAt: user.updatedAt },
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw inUse();
       throw error;

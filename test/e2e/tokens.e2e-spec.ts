@@ -19,8 +19,9 @@ const EXPIRED_MSG = 'the token has expired and cannot be enabled; first change i
 const EXHAUSTED_MSG = "the token's quota is used up and cannot be enabled; first raise its remaining quota or set it to unlimited";
 const NOT_FOUND = { success: false, message: 'token does not exist' };
 const TOKEN_FIELDS = [
-  'accessed_time', 'allow_ips', 'created_time', 'expired_time', 'group', 'id', 'key', 'mj_custom_proxy', 'mj_image_mode',
-  'model_limits', 'model_limits_enabled', 'name', 'remain_quota', 'selected_groups', 'status', 'unlimited_quota', 'used_quota', 'user_id',
+  'accessed_time', 'allow_ips', 'created_time', 'expired_time', 'group', 'id', 'key', 'max_parallel_requests', 'mj_custom_proxy', 'mj_image_mode',
+  'model_limits', 'model_limits_enabled', 'name', 'next_reset_at', 'previous_key_expires_at', 'quota_reset_amount', 'quota_reset_period', 'quota_reset_tz',
+  'remain_quota', 'rpm_limit', 'selected_groups', 'status', 'tpm_limit', 'unlimited_quota', 'used_quota', 'user_id',
 ];
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -18,7 +18,10 @@ describe.each(testDatabases())('Users (seed 003) on %s', (_label, database) => {
   it('POST /1/users/init creates root (id 1) with a clear UUID v4 token in the seed shape', async () => {
     const res = await t.http.post('/1/users/init').expect(200);
     // seed 003's fields, then the budget (quota null = unlimited, the default)
-    expect(Object.keys(res.body).sort()).toEqual(['IsDelete', 'createdAt', 'groups', 'id', 'name', 'quota', 'request_count', 'role', 'token', 'updatedAt', 'used_quota']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'IsDelete', 'createdAt', 'groups', 'id', 'max_parallel_requests', 'name', 'next_reset_at', 'previous_key_expires_at', 'quota',
+      'quota_reset_amount', 'quota_reset_period', 'quota_reset_tz', 'request_count', 'role', 'rpm_limit', 'token', 'tpm_limit', 'updatedAt', 'used_quota',
+    ]);
     expect(res.body).toMatchObject({ quota: null, used_quota: 0, request_count: 0, groups: ['default'] });
     expect(res.body).toMatchObject({ id: 1, name: 'root', role: 100, IsDelete: false });
     expect(res.body.token).toMatch(UUID_V4);

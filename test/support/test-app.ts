@@ -1,4 +1,4 @@
-import { Test } from '@nestjs/testing';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
@@ -14,14 +14,19 @@ export interface TestApp {
 
 /**
  * Boots the real AppModule (`AppModule.forRoot()` reads `process.env`) on a fresh database,
- * exactly as `main.ts` configures it. `env` overrides variables for this app only.
+ * exactly as `main.ts` configures it. `env` overrides variables for this app only; `configure`
+ * may override providers (a test clock, say).
  */
-export async function createTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  configure: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
+): Promise<TestApp> {
   const url = await database.create();
   const saved = { ...process.env };
   Object.assign(process.env, env, { DATABASE_URL: url });
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
+    const moduleRef = await configure(Test.createTestingModule({ imports: [AppModule.forRoot()] })).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
     configureApp(app);
     await app.init();

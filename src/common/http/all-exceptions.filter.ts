@@ -12,7 +12,7 @@ interface ExpressBodyError {
 }
 
 /** Status and client-safe message of any thrown value; 500 and a generic text for the unknown. */
-export function describeError(exception: unknown): { status: number; message: string; code?: string; known: boolean } {
+export function describeError(exception: unknown): { status: number; message: string; code?: string; known: boolean; headers?: Record<string, string> } {
   const raw = exception instanceof HttpException && exception.cause ? exception.cause : exception;
   if (raw instanceof BodyTooDeepError || (raw as ExpressBodyError | undefined)?.type === 'querystring.parse.rangeError') {
     const tooDeep = new BodyTooDeepError(); // a form nested past the limit: qs's depth error, the same refusal
@@ -32,8 +32,8 @@ export function describeError(exception: unknown): { status: number; message: st
       const m = (response as { message: unknown }).message;
       message = Array.isArray(m) ? m.join('; ') : String(m);
     }
-    const code = exception instanceof CodedHttpException ? exception.code : undefined;
-    return { status, message, code, known: true };
+    if (exception instanceof CodedHttpException) return { status, message, code: exception.code, known: true, headers: exception.headers };
+    return { status, message, known: true };
   }
   const body = exception as ExpressBodyError | undefined;
   if (body && typeof body === 'object' && typeof body.type === 'string') {
@@ -58,7 +58,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<Request & { id?: string }>();
     const response = ctx.getResponse<Response>();
-    const { status, message, code, known } = describeError(exception);
+    const { status, message, code, known, headers } = describeError(exception);
     if (!known) {
       const err = exception as Error;
       this.logger.error({ requestId: request.id, err: { name: err?.name, message: err?.message, stack: err?.stack } }, 'unhandled error');
@@ -72,6 +72,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.status(status).json(exception.getResponse()); // e.g. terminus' readiness report
       return;
     }
+    for (const [name, value] of Object.entries(headers ?? {})) response.setHeader(name, value);
     if (family === 'openai') response.setHeader('x-should-retry', String(shouldRetry(status, code)));
     response.status(status).json(errorBody(family, status, message, code));
   }

@@ -5,6 +5,9 @@ import { HttpException } from '@nestjs/common';
  * that the OpenAI-shaped family puts in `error.code`; other families show only the message.
  */
 export class CodedHttpException extends HttpException {
+  /** Answer headers that go with it (a rate limit's `retry-after` and `x-ratelimit-*`). */
+  headers?: Record<string, string>;
+
   constructor(
     status: number,
     message: string,

@@ -2,21 +2,12 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
+import { deploymentScope } from '../cache/deployment-scope';
 import type { InvalidationBus } from '../cache/invalidation-bus';
 
 /** The one wording of a refusal (429, in the route family's envelope): `ttl` in ms, the wait in s. */
 export function limitExceededMessage(detail: Pick<ThrottlerLimitDetail, 'limit' | 'ttl' | 'timeToBlockExpire'>): string {
   return `too many requests: at most ${detail.limit} per ${Math.round(detail.ttl / 1000)} s; retry in ${detail.timeToBlockExpire} s`;
-}
-
-/**
- * Which deployment a counter belongs to: a hash of `DATABASE_URL` without its credentials, so
- * instances on one database share their counters and deployments that share one Redis do not
- * (user ids repeat across databases).
- */
-function databaseScope(databaseUrl: string | undefined): string {
-  const withoutCredentials = (databaseUrl ?? 'default').replace(/\/\/[^@/]*@/, '//');
-  return createHash('sha256').update(withoutCredentials).digest('hex').slice(0, 16);
 }
 
 /**
@@ -30,7 +21,7 @@ function databaseScope(databaseUrl: string | undefined): string {
  * under `tollgate:throttle:<database scope>:`.
  */
 export function buildThrottlerOptions(bus: InvalidationBus, databaseUrl: string | undefined): ThrottlerModuleOptions {
-  const scope = databaseScope(databaseUrl);
+  const scope = deploymentScope(databaseUrl);
   const generateKey = (context: ExecutionContext, tracker: string, name: string) => {
     const counter = name === 'default' ? `${context.getClass().name}-${context.getHandler().name}-${name}` : name;
     return `tollgate:throttle:${scope}:${createHash('sha256').update(`${counter}-${tracker}`).digest('hex')}`;

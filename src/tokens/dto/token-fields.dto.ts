@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { PolicyFieldsDto } from '../../metering/dto/policy-fields.dto';
 import { Transform } from 'class-transformer';
 import {
   IsArray,
@@ -47,7 +48,7 @@ const emptyToDefault = ({ value }: { value: unknown }) => (value === '' ? 'defau
  * The token fields shared by create, full update and batch update (seeds 000, 001, 002), all
  * optional here. String-or-array fields are normalized by `@Transform` before validation.
  */
-export class TokenFieldsDto {
+export class TokenFieldsDto extends PolicyFieldsDto {
   /** Remaining quota in integer quota units (500,000 = 1 USD, seed 000). */
   @ApiPropertyOptional({ example: 250000000000, minimum: 0, maximum: MAX_REMAIN_QUOTA, description: 'quota units; 500,000 = 1 USD' })
   @IsOptional()

@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PolicyViewDto } from '../../metering/dto/policy-view.dto';
+import { policyView } from '../../metering/policy-fields';
 import type { TokenEntity } from '../entities/token.entity';
 import { maskKey } from '../token-fields';
 import { effectiveStatus } from '../token-status';
@@ -9,7 +11,7 @@ import { effectiveStatus } from '../token-status';
  * `sk-`); the key itself only comes from reveal (`POST /api/token/:id/key`, `/api/token/batch/keys`).
  * `status` is the effective status (3 expired and 4 exhausted derived at read time).
  */
-export class TokenResponseDto {
+export class TokenResponseDto extends PolicyViewDto {
   @ApiProperty({ example: 123 })
   id: number;
 
@@ -125,5 +127,6 @@ export function toTokenResponse(token: TokenEntity, now: number): TokenResponseD
     mj_image_mode: token.mjImageMode,
     mj_custom_proxy: token.mjCustomProxy,
     selected_groups: parseGroups(token.selectedGroups),
+    ...policyView(token.policy, token.previousKeyExpiresAt, now),
   };
 }

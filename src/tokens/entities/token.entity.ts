@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber } from '../../database/column-transformers';
+import { PolicyColumns } from '../../metering/entities/policy-columns';
 
 /** Stored token status: 1 enabled, 2 disabled (seed 002). 3 expired and 4 exhausted are derived on read. */
 export enum TokenStatus {
@@ -21,6 +22,8 @@ export enum TokenStatus {
 @Index('idx_tokens_user_id', ['userId', 'id'])
 @Index('idx_tokens_user_prefix', ['userId', 'keyPrefix'])
 @Index('idx_tokens_user_suffix', ['userId', 'keySuffix'])
+@Index('idx_tokens_previous_key_hash', ['previousKeyHash'])
+@Index('idx_tokens_next_reset_at', ['policy.nextResetAt'])
 export class TokenEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -90,4 +93,15 @@ export class TokenEntity {
   /** JSON array of group names (seed 000's `selected_groups`). */
   @Column({ name: 'selected_groups', type: 'text' })
   selectedGroups: string;
+
+  /** Rate limits and the periodic quota reset. */
+  @Column(() => PolicyColumns, { prefix: false })
+  policy: PolicyColumns;
+
+  /** HMAC of the key a rotation replaced, which works until `previous_key_expires_at` (unix seconds). */
+  @Column({ name: 'previous_key_hash', type: 'varchar', length: 64, nullable: true })
+  previousKeyHash: string | null;
+
+  @Column({ name: 'previous_key_expires_at', type: 'bigint', nullable: true, transformer: bigintNumber })
+  previousKeyExpiresAt: number | null;
 }

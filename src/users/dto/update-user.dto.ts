@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { PolicyFieldsDto } from '../../metering/dto/policy-fields.dto';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { Role } from '../../common/auth/principal';
@@ -13,9 +14,9 @@ const toGroupList = ({ value }: { value: unknown }) =>
 /**
  * `PATCH /1/users/:id` body: rename, (root only) set the role to common (1) or admin (10), enable
  * or disable, and (admins) set the user's budget: `quota` (remaining quota units, null = unlimited),
- * `add_quota` (a top-up) and the `groups` its tokens may use.
+ * `add_quota` (a top-up), the `groups` its tokens may use, its rate limits and a periodic reset.
  */
-export class UpdateUserDto {
+export class UpdateUserDto extends PolicyFieldsDto {
   @ApiPropertyOptional({ example: 'u1-renamed', minLength: 1, maxLength: 64 })
   @IsOptional()
   @IsString()

@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PolicyViewDto } from '../../metering/dto/policy-view.dto';
+import { policyView } from '../../metering/policy-fields';
 import { maskSecret } from '../../common/crypto/crypto.service';
 import type { UserEntity } from '../entities/user.entity';
 
@@ -6,7 +8,7 @@ import type { UserEntity } from '../entities/user.entity';
  * A user as seed 003 shows it, plus `role`. `token` is the full UUID only in the answer that
  * created it (init, add, reset); elsewhere masked `df59****61ad`.
  */
-export class UserResponseDto {
+export class UserResponseDto extends PolicyViewDto {
   @ApiProperty({ example: 2 })
   id: number;
 
@@ -68,6 +70,7 @@ export function toUserResponse(user: UserEntity, clearToken?: string, leased = 0
     used_quota: user.usedQuota ?? 0,
     request_count: user.requestCount ?? 0,
     groups: (user.groups ?? 'default').split(',').filter(Boolean),
+    ...policyView(user.policy, user.previousTokenExpiresAt, Math.floor(Date.now() / 1000)),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Role } from '../../common/auth/principal';
 import { bigintNumber } from '../../database/column-transformers';
+import { PolicyColumns } from '../../metering/entities/policy-columns';
 import { jsonText } from './json-text.transformer';
 
 /** Stored user status: 1 enabled, 2 disabled (a disabled user's tokens and sessions stop working). */
@@ -21,6 +22,8 @@ export enum UserStatus {
 @Entity('users')
 @Index('uq_users_name', ['name'], { unique: true })
 @Index('uq_users_token_hash', ['tokenHash'], { unique: true })
+@Index('idx_users_previous_token_hash', ['previousTokenHash'])
+@Index('idx_users_next_reset_at', ['policy.nextResetAt'])
 export class UserEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -77,6 +80,17 @@ export class UserEntity {
   /** Comma-separated groups the user's tokens may use (admins and root may use any). */
   @Column({ type: 'varchar', length: 255, default: 'default' })
   groups: string;
+
+  /** Rate limits and the periodic reset of the budget. */
+  @Column(() => PolicyColumns, { prefix: false })
+  policy: PolicyColumns;
+
+  /** HMAC of the access token a reset replaced, which works until `previous_token_expires_at` (unix seconds). */
+  @Column({ name: 'previous_token_hash', type: 'varchar', length: 64, nullable: true })
+  previousTokenHash: string | null;
+
+  @Column({ name: 'previous_token_expires_at', type: 'bigint', nullable: true, transformer: bigintNumber })
+  previousTokenExpiresAt: number | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
