@@ -27,6 +27,7 @@ describe.each(testDatabases())('Schema (migrations vs entities) on %s', (_label,
   it('each unique column is backed by its named unique index', async () => {
     const uniques = dataSource!.entityMetadatas.flatMap((m) => m.indices.filter((i) => i.isUnique).map((i) => `${m.tableName}.${i.name}`));
     expect(uniques.sort()).toEqual([
+      'quota_resets.uq_quota_resets_due',
       'sessions.uq_sessions_token_hash',
       'sso_apps.uq_sso_apps_name',
       'sso_links.uq_sso_links_app_subject',
