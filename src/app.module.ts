@@ -19,6 +19,7 @@ import { SqliteTransactionLock } from './database/sqlite-transaction-lock';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { PricesModule } from './prices/prices.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RelayModule } from './relay/relay.module';
 import { TokensModule } from './tokens/tokens.module';
 import { SsoAppsModule } from './sso-apps/sso-apps.module';
@@ -71,6 +72,7 @@ export class AppModule implements NestModule {
         UsersModule,
         KeysModule,
         PricesModule,
+        MetricsModule,
         RelayModule,
         SsoAppsModule,
         TokensModule,

@@ -152,6 +152,12 @@ export class EnvironmentVariables {
   @Max(1_000)
   METERING_SETTLE_MS = 250;
 
+  /** Bearer token of `GET /metrics` (Prometheus); unset = metrics off (404). At least 16 characters. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
   /** Relay: milliseconds an API token stays in the in-memory cache (changes invalidate it at once anyway). */
   @Transform(toInt)
   @IsInt()

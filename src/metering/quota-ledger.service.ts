@@ -190,6 +190,11 @@ export class QuotaLedger implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  /** Settlements queued and not yet written (for metrics). */
+  queued(): number {
+    return this.queue.length;
+  }
+
   /** Quota units this instance's leases hold right now, per subject key (for metrics and tests). */
   heldByThisInstance(): Map<string, number> {
     return new Map([...this.leases].map(([key, lease]) => [key, lease.held]));

@@ -8,6 +8,7 @@ import { errorBody, shouldRetry } from '../common/http/route-family';
 import { EnvironmentVariables } from '../config/env.validation';
 import { KeyPool, RoutableKey } from '../keys/key-pool.service';
 import { Chargee, Hold, QuotaLedger } from '../metering/quota-ledger.service';
+import { MetricsService, modelLabel } from '../metrics/metrics.service';
 import { LimitedSubject, RateGrant, RateLimitsService } from '../metering/rate-limits.service';
 import { computeCost, ModelPrice } from '../prices/cost';
 import { PricesService } from '../prices/prices.service';
@@ -45,6 +46,8 @@ interface Flight {
   clientGone: boolean;
   keyId: number | null;
   settled: boolean;
+  /** When the first byte of a streamed answer went out (performance.now()). */
+  firstByteAt?: number;
   /** True when the relay added `stream_options.include_usage` that the client did not ask for. */
   usageInjected?: boolean;
   /** The request body as received (see {@link RelayRequest.rawBody}). */
@@ -52,7 +55,7 @@ interface Flight {
 }
 
 /** What passed every check before the upstream call, with its reservation. */
-type Admitted = Omit<Flight, 'ip' | 'requestId' | 'started' | 'createdAt' | 'exchange' | 'clientGone' | 'keyId' | 'settled'>;
+type Admitted = Omit<Flight, 'ip' | 'requestId' | 'started' | 'createdAt' | 'exchange' | 'clientGone' | 'keyId' | 'settled' | 'firstByteAt'>;
 
 /** The admission of a request: its flight data and the keys to try, in order. */
 interface Admission {
@@ -112,6 +115,7 @@ export class RelayService {
     private readonly ledger: QuotaLedger,
     private readonly rateLimits: RateLimitsService,
     private readonly upstream: UpstreamClient,
+    private readonly metrics: MetricsService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxRetries = config.get('RELAY_MAX_RETRIES', { infer: true });
@@ -166,21 +170,21 @@ export class RelayService {
     const started = performance.now();
     const createdAt = new Date();
     const presented = presentedCredential(req);
-    if (!presented) throw Refusals.missingKey();
-    const credential = relayCredential(presented);
-    // The hot path stays synchronous while everything it needs is in memory (cached token and
-    // keys, the quota lease): fewer promises per request, which matters at thousands of req/s.
-    const cached = credential ? this.tokens.peek(credential) : null;
-    const token = cached !== undefined ? cached : await this.tokens.lookup(credential!);
-    if (token) req.userId = token.userId;
     const body = req.body as Record<string, unknown> | undefined;
+    let token: PolicyToken | null = null;
     let admission: Admission;
     try {
+      if (!presented) throw Refusals.missingKey();
+      const credential = relayCredential(presented);
+      // The hot path stays synchronous while everything it needs is in memory (cached token and
+      // keys, the quota lease): fewer promises per request, which matters at thousands of req/s.
+      const cached = credential ? this.tokens.peek(credential) : null;
+      token = cached !== undefined ? cached : await this.tokens.lookup(credential!);
+      if (token) req.userId = token.userId;
       const pending = this.admit(operation, token, req, body);
       admission = pending instanceof Promise ? await pending : pending;
     } catch (error) {
-      // A known token's refusal is a request too: record it (quota 0) so the usage log misses nothing.
-      if (token) this.recordRefusal(token, operation, req, body, error, started, createdAt);
+      this.refused(token, operation, req, body, error, started, createdAt);
       throw error;
     }
     // Every field spelled out, in one order: an object spread of this size makes V8 build a
@@ -217,7 +221,7 @@ export class RelayService {
       await this.attempt(flight, admission.candidates, res);
     } catch (error) {
       this.logger.error(`relay ${flight.requestId} failed: ${(error as Error).message}`);
-      if (!flight.settled) this.settle(flight, undefined, flight.clientGone ? 499 : 500);
+      if (!flight.settled) this.settle(flight, undefined, flight.clientGone ? 499 : 500, flight.clientGone ? 'client_closed' : 'internal_error');
       if (!res.headersSent) sendRelayError(res, 500, 'internal server error');
       else res.end();
     }
@@ -288,9 +292,12 @@ export class RelayService {
     return rate instanceof Promise ? rate.then(holdQuota) : holdQuota(rate);
   }
 
-  /** Records a refused request of a known token: no tokens, no cost, quota 0. */
-  private recordRefusal(
-    token: PolicyToken,
+  /**
+   * Counts a request refused before the upstream call in the metrics; a known token's refusal is a
+   * request too, recorded (no tokens, quota 0) so the usage log misses nothing.
+   */
+  private refused(
+    token: PolicyToken | null,
     operation: RelayOperation,
     req: RelayRequest,
     body: Record<string, unknown> | undefined,
@@ -299,6 +306,9 @@ export class RelayService {
     createdAt: Date,
   ): void {
     const model = body && typeof body === 'object' && typeof body.model === 'string' ? body.model : '';
+    const refusal = describeError(error);
+    this.metrics.relayed(modelLabel(model ? this.prices.priceFor(model) : undefined), refusal.status, refusal.code ?? 'refused', performance.now() - started);
+    if (!token) return;
     this.ledger.record({
       userId: token.userId,
       tokenId: token.id,
@@ -310,7 +320,7 @@ export class RelayService {
       cachedTokens: 0,
       reasoningTokens: 0,
       costUsd: '0',
-      statusCode: describeError(error).status,
+      statusCode: refusal.status,
       isStream: operation !== 'embeddings' && body?.stream === true,
       latencyMs: Math.round(performance.now() - started),
       ip: req.ip.slice(0, 64),
@@ -347,6 +357,7 @@ export class RelayService {
         await exchange.headers;
       } catch (error) {
         if (flight.clientGone) break;
+        this.metrics.upstreamFailed(key.id, 0, i + 1 < attempts);
         failure = { status: 502, message: `upstream unreachable: ${(error as Error).message}`, code: 'upstream_error' };
         continue;
       }
@@ -359,12 +370,15 @@ export class RelayService {
         (raw) => raw.toString('utf8'),
         () => '',
       );
+      const retried = i + 1 < attempts;
       if (status === 401 || isInsufficientQuota(status, text)) {
+        this.metrics.upstreamFailed(key.id, status, retried);
         await this.keys.disableAutomatically(key.id, `upstream ${status}: ${upstreamMessage(text)}`);
         failure = { status: 503, message: 'no usable upstream key: the tried keys were refused by the provider', code: 'upstream_key_refused' };
         continue;
       }
       if (status === 429 || status >= 500) {
+        this.metrics.upstreamFailed(key.id, status, retried);
         failure = {
           status: status === 429 ? 429 : 502,
           message: `upstream ${status === 429 ? 'rate limited' : 'error'} (${status}): ${upstreamMessage(text)}`,
@@ -373,11 +387,11 @@ export class RelayService {
         continue;
       }
       // Any other 4xx is the request's fault: pass the upstream's answer through, charge nothing.
-      this.settle(flight, undefined, status);
+      this.settle(flight, undefined, status, 'upstream_rejected_request');
       if (!flight.clientGone) sendRaw(res, status, String(exchange.responseHeaders['content-type'] ?? 'application/json'), text);
       return;
     }
-    this.settle(flight, undefined, flight.clientGone ? 499 : failure.status);
+    this.settle(flight, undefined, flight.clientGone ? 499 : failure.status, flight.clientGone ? 'client_closed' : failure.code);
     if (!flight.clientGone) sendRelayError(res, failure.status, failure.message, failure.code);
   }
 
@@ -386,8 +400,7 @@ export class RelayService {
     try {
       raw = exchange.bodyNow() ?? (await exchange.body()); // a small answer is usually complete already
     } catch (error) {
-      const status = flight.clientGone ? 499 : 502;
-      this.settle(flight, undefined, status);
+      this.settle(flight, undefined, flight.clientGone ? 499 : 502, flight.clientGone ? 'client_closed' : 'upstream_error');
       if (!flight.clientGone) sendRelayError(res, 502, `upstream answer cut: ${(error as Error).message}`, 'upstream_error');
       return;
     }
@@ -402,7 +415,7 @@ export class RelayService {
       // one write instead of a corked writev of two buffers.
       sendRaw(res, exchange.statusCode, String(exchange.responseHeaders['content-type'] ?? 'application/json'), raw.toString('latin1'), raw.length);
     }
-    this.settle(flight, usageOfJson(parsed, () => this.countPrompt(flight)), exchange.statusCode);
+    this.settle(flight, usageOfJson(parsed, () => this.countPrompt(flight)), exchange.statusCode, flight.clientGone ? 'client_closed' : 'ok');
   }
 
   /** Passes an SSE answer through chunk by chunk (upstream paused while the client's socket is full). */
@@ -420,6 +433,7 @@ export class RelayService {
     try {
       await exchange.pipe((chunk) => {
         chunks.push(chunk);
+        flight.firstByteAt ??= performance.now();
         const out = filter ? filter.push(chunk) : chunk;
         return out.length === 0 || flight.clientGone || res.write(out);
       });
@@ -429,14 +443,15 @@ export class RelayService {
     res.off('drain', resume);
     const usage = chunks.length ? usageOfStream(Buffer.concat(chunks).toString('utf8'), () => this.countPrompt(flight)) : undefined;
     if (!flight.clientGone) res.end(filter?.flush() ?? undefined);
-    this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : exchange.statusCode);
+    this.settle(flight, usage, flight.clientGone ? 499 : broken ? 502 : exchange.statusCode, flight.clientGone ? 'client_closed' : broken ? 'upstream_error' : 'ok');
   }
 
   /**
    * Settles the hold to `usage` (nothing charged when undefined) with the one usage record; the
-   * answer does not wait for the write (the ledger batches it).
+   * answer does not wait for the write (the ledger batches it). `reason` (`ok`, or the failure's
+   * code) labels the request in the metrics.
    */
-  private settle(flight: Flight, usage: CountedUsage | undefined, statusCode: number): void {
+  private settle(flight: Flight, usage: CountedUsage | undefined, statusCode: number, reason: string): void {
     if (flight.settled) return;
     flight.settled = true;
     const prompt = usage?.promptTokens ?? 0;
@@ -462,6 +477,8 @@ export class RelayService {
       createdAt: flight.createdAt,
     };
     this.ledger.settle(flight.hold, cost.quota, record);
+    this.metrics.relayed(modelLabel(flight.price), statusCode, reason, performance.now() - flight.started, flight.firstByteAt === undefined ? undefined : flight.firstByteAt - flight.started);
+    this.metrics.charged(modelLabel(flight.price), { prompt, completion, cached, reasoning: record.reasoningTokens }, cost.quota);
     this.rateLimits.settle(flight.rate, prompt + completion);
   }
 

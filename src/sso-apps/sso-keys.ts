@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, KeyObject, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { secretsEqual } from '../common/crypto/secrets-equal';
 import { importSPKI } from 'jose';
 import { assertKeyFitsAlgorithm, isHmacAlgorithm, toSpkiPem } from './sso-app-rules';
 
@@ -50,7 +51,7 @@ export function unusableSecretMessage(appName: string, algorithm: string, secret
  */
 export function signingKeyFor(appName: string, algorithm: string, secret: string, privateKey: string | undefined): Uint8Array | KeyObject {
   if (isHmacAlgorithm(algorithm)) {
-    if (privateKey !== undefined && !sameBytes(privateKey, secret)) throw new Error(`privateKey does not match the secret of SSO app "${appName}"`);
+    if (privateKey !== undefined && !secretsEqual(privateKey, secret)) throw new Error(`privateKey does not match the secret of SSO app "${appName}"`);
     return new TextEncoder().encode(secret);
   }
   if (privateKey === undefined) throw new Error(`privateKey is required: SSO app "${appName}" uses ${algorithm}, and Tollgate keeps only its public key`);
@@ -86,11 +87,6 @@ function parsePrivateKey(text: string): KeyObject {
     }
   }
   throw unparseable;
-}
-
-/** Constant-time equality of two strings (by their SHA-256, so lengths do not show). */
-function sameBytes(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a, 'utf8').digest(), createHash('sha256').update(b, 'utf8').digest());
 }
 
 /**
