@@ -4,7 +4,10 @@
  * a bare node:http pass-through proxy (bare-proxy.js) and Tollgate as deployed (`node dist/main.js`)
  * on SQLite, plus MariaDB when TEST_DATABASE_URL is set. The proxy and Tollgate run on plain node.
  * Rounds interleave the targets; each round measures concurrency 32 (autocannon) and one request
- * at a time, then time to first byte of streams.
+ * at a time, then time to first byte of streams. Each Tollgate is measured twice per round: with
+ * the bench token, and with a second token of the same instance carrying rate limits
+ * (`rpm_limit`, `tpm_limit`, `max_parallel_requests`, set high enough never to refuse) and a
+ * daily quota reset, so the cost of the limits is read from paired rounds on one process.
  * Load comes from autocannon in a plain-node child (load.js); each target first gets
  * BENCH_WARMUP_SECONDS (15) of load at concurrency 32. Prints medians over rounds.
  * Run `npm run build` first (the script does it).
@@ -44,10 +47,11 @@ async function runStub(): Promise<void> {
 /**
  * Starts Tollgate as deployed: `node dist/main.js` (plain node, production mode, one JSON log line
  * per request at `info`, to /dev/null here) on `databaseUrl`; then, through its own API, the root
- * user, one upstream key on the stub and one token with a large finite quota (so every request
- * takes the reserve/settle path). Resolves once it answers.
+ * user, one upstream key on the stub and two tokens with a large finite quota (so every request
+ * takes the reserve/settle path): `token` without limits, `limitedToken` with rate limits and a
+ * daily reset that never bind here. Resolves once it answers.
  */
-async function startTollgate(upstreamPort: number, databaseUrl: string): Promise<{ child: ChildProcess; port: number; token: string }> {
+async function startTollgate(upstreamPort: number, databaseUrl: string): Promise<{ child: ChildProcess; port: number; token: string; limitedToken: string }> {
   const port = await freePort();
   const child = fork(resolve(__dirname, '..', 'dist', 'main.js'), [], {
     execArgv: [],
@@ -80,11 +84,23 @@ async function startTollgate(upstreamPort: number, databaseUrl: string): Promise
   const root = (await call('POST', '/1/users/init', undefined)) as { id: number; token: string };
   const auth = { authorization: `Bearer ${root.token}`, 'new-api-user': String(root.id) };
   await call('POST', '/1/keys', { key: 'sk-bench-upstream-key', name: 'stub', endpoint: `http://127.0.0.1:${upstreamPort}/v1` }, auth);
-  await call('POST', '/api/token/', { name: 'bench', remain_quota: 1_000_000_000_000, expired_time: -1, unlimited_quota: false }, auth);
-  // create answers no data (seed 002): the id from the list, the key (without sk-) from reveal, as new-api's front end does
-  const listed = (await call('GET', '/api/token/?p=1&size=1', undefined, auth)) as { data: { items: { id: number }[] } };
-  const revealed = (await call('POST', `/api/token/${listed.data.items[0].id}/key`, undefined, auth)) as { data: { key: string } };
-  return { child, port, token: `sk-${revealed.data.key}` };
+  const newToken = async (fields: Record<string, unknown>) => {
+    await call('POST', '/api/token/', { remain_quota: 1_000_000_000_000, expired_time: -1, unlimited_quota: false, ...fields }, auth);
+    // create answers no data (seed 002): the id from the list (newest first), the key (without sk-) from reveal, as new-api's front end does
+    const listed = (await call('GET', '/api/token/?p=1&size=1', undefined, auth)) as { data: { items: { id: number }[] } };
+    const revealed = (await call('POST', `/api/token/${listed.data.items[0].id}/key`, undefined, auth)) as { data: { key: string } };
+    return `sk-${revealed.data.key}`;
+  };
+  const token = await newToken({ name: 'bench' });
+  const limitedToken = await newToken({
+    name: 'bench-limits',
+    rpm_limit: 100_000_000,
+    tpm_limit: 1_000_000_000,
+    max_parallel_requests: 10_000,
+    quota_reset_period: 'daily',
+    quota_reset_amount: 1_000_000_000_000,
+  });
+  return { child, port, token, limitedToken };
 }
 
 /** A loopback port nobody listens on right now (for Tollgate's PORT). */
@@ -104,6 +120,8 @@ interface Target {
   url: string;
   headers: Record<string, string>;
   child: ChildProcess;
+  /** For a Tollgate measured with the limited token: the name of the same instance's target without limits. */
+  limitsOf?: string;
 }
 
 const children: ChildProcess[] = [];
@@ -185,14 +203,18 @@ async function main(): Promise<void> {
     { name: 'direct (stub)', url: stubUrl, headers: { authorization: 'Bearer sk-bench-upstream-key' }, child: stub.child },
     { name: 'bare node:http proxy', url: `http://127.0.0.1:${proxy.info.port}`, headers: { authorization: 'Bearer sk-bench-upstream-key' }, child: proxy.child },
   ];
-  const sqlite = await startTollgate(stub.info.port, `sqlite:${sqliteFile}`);
-  targets.push({ name: 'Tollgate (SQLite)', url: `http://127.0.0.1:${sqlite.port}`, headers: { authorization: `Bearer ${sqlite.token}` }, child: sqlite.child });
+  const addTollgate = (name: string, t: Awaited<ReturnType<typeof startTollgate>>) => {
+    targets.push({ name, url: `http://127.0.0.1:${t.port}`, headers: { authorization: `Bearer ${t.token}` }, child: t.child });
+    targets.push({ name: `${name} + limits`, url: `http://127.0.0.1:${t.port}`, headers: { authorization: `Bearer ${t.limitedToken}` }, child: t.child, limitsOf: name });
+  };
+  addTollgate('Tollgate (SQLite)', await startTollgate(stub.info.port, `sqlite:${sqliteFile}`));
   let maria: { url: string; drop: () => Promise<void> } | undefined;
   if (process.env.TEST_DATABASE_URL) {
     maria = await createMariaDb(process.env.TEST_DATABASE_URL);
-    const m = await startTollgate(stub.info.port, maria.url);
-    targets.push({ name: 'Tollgate (MariaDB)', url: `http://127.0.0.1:${m.port}`, headers: { authorization: `Bearer ${m.token}` }, child: m.child });
+    addTollgate('Tollgate (MariaDB)', await startTollgate(stub.info.port, maria.url));
   }
+  /** Targets of the size and responsiveness figures (the limited token's answers are the same bytes). */
+  const plain = targets.filter((t) => !t.limitsOf);
 
   const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; s50: number[]; s99: number[]; errors: number; ttfb: number[] }>();
   for (const t of targets) results.set(t.name, { rps: [], p50: [], p99: [], s50: [], s99: [], errors: 0, ttfb: [] });
@@ -231,7 +253,7 @@ async function main(): Promise<void> {
   // a 34 KB prompt, one request at a time, on the proxies
   const big = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const t of targets.slice(1)) {
+    for (const t of plain.slice(1)) {
       const xs = big.get(t.name) ?? [];
       for (let i = 0; i < 200; i++) {
         const start = performance.now();
@@ -245,7 +267,7 @@ async function main(): Promise<void> {
 
   // 2 MB prompts, one after another, while /healthz is asked every 2 ms: the slowest /healthz answer
   const healthz = new Map<string, number[]>();
-  for (const t of targets.slice(2)) {
+  for (const t of plain.slice(2)) {
     const delays: number[] = [];
     let sending = true;
     const bigOnes = (async () => {
@@ -293,7 +315,17 @@ async function main(): Promise<void> {
         `throughput ${(row['req/s @32'] / bare['req/s @32']).toFixed(3)} x bare proxy`,
     );
   }
-  for (const row of rows.slice(2)) {
+  for (const t of targets.filter((x) => x.limitsOf)) {
+    const limited = results.get(t.name)!;
+    const free = results.get(t.limitsOf!)!;
+    const ratios = limited.rps.map((rps, i) => rps / free.rps[i]);
+    const fineDelta = pct(fine.get(t.name)!, 50) - pct(fine.get(t.limitsOf!)!, 50);
+    console.log(
+      `${t.name}: throughput ${median(ratios).toFixed(3)} x the same instance without limits (median of per-round ratios ${ratios.map((r) => r.toFixed(3)).join(', ')}), ` +
+        `@1 p50 ${fineDelta >= 0 ? '+' : ''}${fineDelta.toFixed(3)} ms`,
+    );
+  }
+  for (const row of rows.filter((r) => healthz.has(r.target))) {
     console.log(
       `${row.target} over the bare proxy: @1 p50 +${(row['p50 @1 ms'] - bare['p50 @1 ms']).toFixed(3)} ms, ` +
         `stream TTFB p50 +${(row['stream TTFB p50 ms'] - bare['stream TTFB p50 ms']).toFixed(3)} ms, ` +
@@ -301,7 +333,7 @@ async function main(): Promise<void> {
         `slowest /healthz beside 2 MB prompts ${row['/healthz max ms (2 MB prompts)']} ms`,
     );
   }
-  for (const t of targets) t.child.kill('SIGINT');
+  for (const t of new Set(targets.map((x) => x.child))) t.kill('SIGINT');
   await maria?.drop();
   require('node:fs').rmSync(sqliteFile, { force: true });
   require('node:fs').rmSync(`${sqliteFile}-wal`, { force: true });
