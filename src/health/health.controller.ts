@@ -29,7 +29,7 @@ export class HealthController {
 
   @Get('healthz')
   @Public()
-  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness: the process is up' })
   @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'], example: 'ok' } } } })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
@@ -38,7 +38,7 @@ export class HealthController {
   @Get('readyz')
   @Public()
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers, and Redis when REDIS_URL is set (503 when not)' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: the database answers, and Redis when REDIS_URL is set (503 when not)' })
   readyz(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 2000 })];
     if (this.bus.redis) checks.push(() => this.redisCheck());

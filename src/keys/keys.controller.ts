@@ -8,7 +8,7 @@ import { KeyResponseDto } from './dto/key-response.dto';
 import { UpdateKeyDto } from './dto/update-key.dto';
 import { KeysService } from './keys.service';
 
-const ID_PARAM = { name: 'id', description: 'upstream key id', example: 1 } as const;
+const ID_PARAM = { name: 'id', type: 'integer', description: 'upstream key id (GET /1/keys lists them)' } as const;
 
 /** Seed 003's upstream key routes under `/1/`, admin only; keys always masked. */
 @ApiTags('Keys')
@@ -18,7 +18,7 @@ export class KeysController {
 
   @Get()
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: 'All upstream keys (masked)' })
+  @ApiOperation({ operationId: 'listKeys', summary: 'All upstream keys (masked)' })
   @ApiOkResponse({ type: KeyResponseDto, isArray: true })
   list(): Promise<KeyResponseDto[]> {
     return this.keys.list();
@@ -27,7 +27,7 @@ export class KeysController {
   @Post()
   @Authenticated({ admin: true })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add an upstream key (seed 003 body; endpoint "" = the OpenAI default; opencatd\'s azure.<resource> names)' })
+  @ApiOperation({ operationId: 'createKey', summary: 'Add an upstream key (seed 003 body; endpoint "" = the OpenAI default; opencatd\'s azure.<resource> names)' })
   @ApiBody({
     type: CreateKeyDto,
     examples: {
@@ -47,8 +47,16 @@ export class KeysController {
 
   @Patch(':id')
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: 'Change any field of a key; status 1 enables (clears last_error), 2 disables' })
+  @ApiOperation({ operationId: 'updateKey', summary: 'Change any field of a key; status 1 enables (clears last_error), 2 disables' })
   @ApiParam(ID_PARAM)
+  @ApiBody({
+    type: UpdateKeyDto,
+    examples: {
+      disable: { summary: 'disable', value: { status: 2 } },
+      enable: { summary: 'enable (clears last_error)', value: { status: 1 } },
+      route: { summary: 'serve only some models, first', value: { models: ['gpt-4o', 'gpt-4o-mini'], priority: 10 } },
+    },
+  })
   @ApiOkResponse({ type: KeyResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })
   @ApiConflictResponse({ description: 'another key has this name or this key' })
@@ -58,7 +66,7 @@ export class KeysController {
 
   @Delete(':id')
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: 'Delete an upstream key' })
+  @ApiOperation({ operationId: 'deleteKey', summary: 'Delete an upstream key' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'no such key' })

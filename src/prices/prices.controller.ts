@@ -14,7 +14,7 @@ export class PricesController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ summary: 'Model prices in USD per 1M input and output tokens' })
+  @ApiOperation({ operationId: 'listPrices', summary: 'Model prices in USD per 1M input and output tokens' })
   @ApiOkResponse({ type: PriceResponseDto, isArray: true })
   list(): Promise<PriceResponseDto[]> {
     return this.prices.list();
@@ -22,7 +22,7 @@ export class PricesController {
 
   @Put()
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: 'Add or replace model prices (others stay); returns the whole table' })
+  @ApiOperation({ operationId: 'setPrices', summary: 'Add or replace model prices (others stay); returns the whole table' })
   @ApiOkResponse({ type: PriceResponseDto, isArray: true })
   put(@Body() dto: PutPricesDto): Promise<PriceResponseDto[]> {
     return this.prices.put(dto.prices);
@@ -30,7 +30,7 @@ export class PricesController {
 
   @Delete(':model')
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: "Remove a model's price (the model then uses DEFAULT_MODEL_PRICE or is refused)" })
+  @ApiOperation({ operationId: 'deletePrice', summary: "Remove a model's price (the model then uses DEFAULT_MODEL_PRICE or is refused)" })
   @ApiParam({ name: 'model', description: 'model name, URL-encoded', example: 'gpt-4o-mini' })
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiNotFoundResponse({ description: 'the model has no price' })

@@ -41,7 +41,7 @@ export class SsoAppsController {
 
   @Post('update')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add or modify a token app (upsert by name); a weak HS secret is saved with a warning, and refuses logins until replaced' })
+  @ApiOperation({ operationId: 'updateSsoApp', summary: 'Add or modify a token app (upsert by name); a weak HS secret is saved with a warning, and refuses logins until replaced' })
   @ApiBody({
     type: UpdateSsoAppDto,
     examples: {
@@ -68,14 +68,14 @@ export class SsoAppsController {
   }
 
   @Get('list')
-  @ApiOperation({ summary: 'All token apps, secrets masked' })
+  @ApiOperation({ operationId: 'listSsoApps', summary: 'All token apps, secrets masked' })
   @ApiOkResponse({ type: SsoAppListResponseDto })
   async list(@CurrentUser() actor: Principal): Promise<SsoAppListResponseDto> {
     return ack({ data: await this.apps.list(actor) });
   }
 
   @Get('content')
-  @ApiOperation({ summary: 'One token app by name, secret masked' })
+  @ApiOperation({ operationId: 'getSsoApp', summary: 'One token app by name, secret masked' })
   @ApiOkResponse({ type: SsoAppContentResponseDto })
   @ApiNotFoundResponse({ description: 'no such app' })
   async content(@CurrentUser() actor: Principal, @Query() query: SsoAppNameDto): Promise<SsoAppContentResponseDto> {
@@ -84,7 +84,7 @@ export class SsoAppsController {
 
   @Post('delete')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete one token app (and its user links)' })
+  @ApiOperation({ operationId: 'deleteSsoApp', summary: 'Delete one token app (and its user links)' })
   @ApiOkResponse({ type: SsoAckResponseDto })
   @ApiNotFoundResponse({ description: 'no such app' })
   async remove(@CurrentUser() actor: Principal, @Body() dto: SsoAppNameDto): Promise<SsoAckResponseDto> {
@@ -94,8 +94,17 @@ export class SsoAppsController {
 
   @Post('deleteBatch')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete several token apps in one transaction (a JSON array of names, or {names}); unknown names are skipped' })
-  @ApiBody({ schema: { type: 'array', items: { type: 'string' }, example: ['ERP', 'CRM'] } })
+  @ApiOperation({ operationId: 'deleteSsoApps', summary: 'Delete several token apps in one transaction; unknown names are skipped' })
+  @ApiBody({
+    description: 'the names: form fields `names=ERP&names=CRM`, JSON `{"names": ["ERP", "CRM"]}`, or a bare JSON array `["ERP", "CRM"]`',
+    schema: {
+      type: 'object',
+      required: ['names'],
+      properties: { names: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 500, example: ['ERP', 'CRM'] } },
+    },
+    encoding: { names: { style: 'form', explode: true } },
+  })
+  @ApiBadRequestResponse({ description: 'names missing, empty, over 500, or not token app names' })
   @ApiOkResponse({ type: SsoDeleteBatchResponseDto })
   async removeBatch(@CurrentUser() actor: Principal, @Body() body: unknown): Promise<SsoDeleteBatchResponseDto> {
     return ack({ data: await this.apps.removeBatch(actor, body) });
@@ -103,7 +112,7 @@ export class SsoAppsController {
 
   @Post('link')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Let an app sign in an existing user (one it did not create): its JWTs must carry exactly that user name' })
+  @ApiOperation({ operationId: 'linkSsoUser', summary: 'Let an app sign in an existing user (one it did not create): its JWTs must carry exactly that user name' })
   @ApiOkResponse({ type: SsoAckResponseDto })
   @ApiNotFoundResponse({ description: 'no such app or user' })
   @ApiConflictResponse({ description: "the name is linked to another user of the app's" })
@@ -114,7 +123,7 @@ export class SsoAppsController {
 
   @Post('unlink')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Stop an app signing in a user' })
+  @ApiOperation({ operationId: 'unlinkSsoUser', summary: 'Stop an app signing in a user' })
   @ApiOkResponse({ type: SsoAckResponseDto })
   @ApiNotFoundResponse({ description: 'no such app or user, or no link' })
   async unlink(@CurrentUser() actor: Principal, @Body() dto: SsoLinkDto): Promise<SsoAckResponseDto> {
@@ -125,6 +134,7 @@ export class SsoAppsController {
   @Post('generate')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'generateSsoToken',
     summary:
       "Sign a token for an app as Datafor does: claims from payload (username, name, email renamed through fieldmap; others carried), " +
       'exp = now + expire; RS*/ES* apps sign with privateKey (never stored), HS* apps with the stored secret',

@@ -1,7 +1,17 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { BEARER_SCHEME, Public } from '../common/auth/auth.decorators';
-import { extractBearerToken } from '../common/auth/bearer-token';
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { BearerCredential, Public, SSO_JWT_SCHEME } from '../common/auth/auth.decorators';
 import { ack, SsoLoginResponseDto } from './dto/sso-app-response.dto';
 import { SSO_LOGINS_PER_MINUTE, SsoLoginLimitsGuard } from './sso-login-limits.guard';
 import { SsoLoginService } from './sso-login.service';
@@ -21,11 +31,19 @@ export class SsoLoginController {
   constructor(private readonly login: SsoLoginService) {}
 
   @Get(':name')
-  @ApiOperation({ summary: "Log in with a JWT in the app's token_name query parameter (default `token`)" })
-  @ApiParam({ name: 'name', example: 'ERP' })
+  @ApiOperation({ operationId: 'ssoLogin', summary: "Log in with a JWT in the app's token_name query parameter (default `token`)" })
+  @ApiParam({ name: 'name', example: 'ERP', description: 'the token app' })
+  @ApiQuery({
+    name: 'token',
+    required: false,
+    schema: { type: 'string' },
+    description:
+      "the JWT signed for the user (generate gives one), each usable once; an app whose token_name is not `token` reads it from the parameter of that name",
+  })
   @ApiOkResponse({ type: SsoLoginResponseDto })
   @ApiUnauthorizedResponse({ description: 'missing, malformed, forged, expired, too old, replayed token, wrong iss/aud' })
   @ApiForbiddenResponse({ description: 'disabled app or user; unknown user when the app does not create users' })
+  @ApiNotFoundResponse({ description: 'unknown SSO app' })
   async byQuery(
     @Param('name') name: string,
     @Query() query: Record<string, unknown>,
@@ -36,17 +54,18 @@ export class SsoLoginController {
 
   @Post(':name')
   @HttpCode(200)
-  @ApiBearerAuth(BEARER_SCHEME)
-  @ApiOperation({ summary: 'Log in with Authorization: Bearer <jwt>' })
-  @ApiParam({ name: 'name', example: 'ERP' })
+  @ApiSecurity(SSO_JWT_SCHEME)
+  @ApiOperation({ operationId: 'ssoLoginWithBearer', summary: 'Log in with Authorization: Bearer <jwt>' })
+  @ApiParam({ name: 'name', example: 'ERP', description: 'the token app' })
   @ApiOkResponse({ type: SsoLoginResponseDto })
   @ApiUnauthorizedResponse({ description: 'missing, malformed, forged, expired, too old, replayed token, wrong iss/aud' })
   @ApiForbiddenResponse({ description: 'disabled app or user; unknown user when the app does not create users' })
+  @ApiNotFoundResponse({ description: 'unknown SSO app' })
   async byHeader(
     @Param('name') name: string,
-    @Headers('authorization') authorization: string | undefined,
+    @BearerCredential() jwt: string | undefined,
   ): Promise<SsoLoginResponseDto> {
-    const data = await this.login.login(name, { kind: 'header', value: extractBearerToken(authorization) });
+    const data = await this.login.login(name, { kind: 'header', value: jwt });
     return ack({ data });
   }
 }

@@ -5,6 +5,7 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiExtraModels,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -12,6 +13,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
   getSchemaPath,
+  type SchemaObject,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
@@ -24,12 +26,12 @@ import { UpdateTokenDto, UpdateTokenQueryDto } from './dto/update-token.dto';
 import { REVEAL_LIMIT, RevealLimitsGuard } from './reveal-limits.guard';
 import { TokensService } from './tokens.service';
 
-const ID_PARAM = { name: 'id', description: "token id (one of the caller's)", example: 123 } as const;
+const ID_PARAM = { name: 'id', type: 'integer', description: "token id, one of the caller's (GET /api/token lists them)" } as const;
 
-/** `{success, message, data: <model>}` for Swagger. */
-function envelopeOf(model: unknown, isArray = false) {
-  const data = model === undefined ? {} : isArray ? { type: 'array', items: { $ref: getSchemaPath(model as never) } } : { $ref: getSchemaPath(model as never) };
-  return { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data } }] };
+/** `{success, message, data}` for Swagger, `data` (always sent on success) a `model`, an array of them, or the given schema. */
+function envelopeOf(model: Function | SchemaObject, isArray = false) {
+  const data = typeof model !== 'function' ? model : isArray ? { type: 'array', items: { $ref: getSchemaPath(model) } } : { $ref: getSchemaPath(model) };
+  return { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { type: 'object', required: ['data'], properties: { data } }] };
 }
 
 /**
@@ -44,16 +46,18 @@ export class TokensController {
 
   @Get()
   @Authenticated({ newApiUserHeader: true })
-  @ApiOperation({ summary: "A page of the caller's tokens, newest first (keys masked); admins may pass user_id" })
+  @ApiOperation({ operationId: 'listTokens', summary: "A page of the caller's tokens, newest first (keys masked); admins may pass user_id for another user's" })
   @ApiOkResponse({ schema: envelopeOf(TokenPageDto) })
+  @ApiForbiddenResponse({ description: "user_id names another user and the caller is not an admin" })
   async list(@CurrentUser() principal: Principal, @Query() query: ListTokensQueryDto): Promise<ApiEnvelope<TokenPageDto>> {
     return ok(await this.tokens.list(principal, query));
   }
 
   @Get('search')
   @Authenticated({ newApiUserHeader: true })
-  @ApiOperation({ summary: 'Search the caller\'s tokens by name (keyword) and key (token); at most 100, newest first' })
+  @ApiOperation({ operationId: 'searchTokens', summary: 'Search the caller\'s tokens by name (keyword) and key (token); at most 100, newest first' })
   @ApiOkResponse({ schema: envelopeOf(TokenResponseDto, true) })
+  @ApiForbiddenResponse({ description: "user_id names another user and the caller is not an admin" })
   async search(@CurrentUser() principal: Principal, @Query() query: SearchTokensQueryDto): Promise<ApiEnvelope<TokenResponseDto[]>> {
     return ok(await this.tokens.search(principal, query));
   }
@@ -63,6 +67,7 @@ export class TokensController {
   @UseGuards(RevealLimitsGuard)
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'revealTokenKeys',
     summary: `Reveal the keys (without sk-) of up to ${MAX_REVEAL_IDS} own tokens, as new-api: data.keys maps id → key; others' ids are left out (shares reveal's ${REVEAL_LIMIT.limit} a minute; never cached)`,
   })
   @ApiOkResponse({ schema: envelopeOf(TokenKeysDto) })
@@ -75,8 +80,8 @@ export class TokensController {
   @Post('batch')
   @Authenticated({ newApiUserHeader: true })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete several of the caller\'s tokens in one transaction; data = number deleted' })
-  @ApiOkResponse({ schema: { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data: { type: 'integer', example: 3 } } }] } })
+  @ApiOperation({ operationId: 'deleteTokens', summary: 'Delete several of the caller\'s tokens in one transaction; data = number deleted' })
+  @ApiOkResponse({ schema: envelopeOf({ type: 'integer', example: 3 }) })
   @ApiBadRequestResponse({ description: 'ids missing, empty, not ids, or more than 1000' })
   async removeMany(@CurrentUser() principal: Principal, @Body() dto: BatchDeleteTokensDto): Promise<ApiEnvelope<number>> {
     return ok(await this.tokens.removeMany(principal, dto.ids));
@@ -84,7 +89,7 @@ export class TokensController {
 
   @Put('batch')
   @Authenticated({ newApiUserHeader: true })
-  @ApiOperation({ summary: 'Seed 001: set the fields named in update_fields on several tokens, one transaction; data = rows changed' })
+  @ApiOperation({ operationId: 'updateTokens', summary: 'Seed 001: set the fields named in update_fields on several tokens, one transaction; data = rows changed' })
   @ApiBody({
     type: BatchUpdateTokensDto,
     examples: {
@@ -106,7 +111,7 @@ export class TokensController {
       },
     },
   })
-  @ApiOkResponse({ schema: { allOf: [{ $ref: getSchemaPath(ApiEnvelope) }, { properties: { data: { type: 'integer', example: 2 } } }] } })
+  @ApiOkResponse({ schema: envelopeOf({ type: 'integer', example: 2 }) })
   @ApiBadRequestResponse({ description: 'a bad field, or a field named in update_fields missing' })
   async updateMany(@CurrentUser() principal: Principal, @Body() dto: BatchUpdateTokensDto): Promise<ApiEnvelope<number>> {
     return ok(await this.tokens.updateMany(principal, dto));
@@ -114,7 +119,7 @@ export class TokensController {
 
   @Get(':id')
   @Authenticated({ newApiUserHeader: true })
-  @ApiOperation({ summary: 'One of the caller\'s tokens in full (key masked)' })
+  @ApiOperation({ operationId: 'getToken', summary: 'One of the caller\'s tokens in full (key masked)' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenResponseDto) })
   @ApiNotFoundResponse({ description: 'token does not exist (also for another user\'s token)' })
@@ -125,20 +130,20 @@ export class TokensController {
   @Post()
   @Authenticated({ newApiUserHeader: true })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create a token (seed 002); no data, as seed 002 and new-api (the key comes from reveal)' })
+  @ApiOperation({ operationId: 'createToken', summary: 'Create a token (seed 002); no data, as seed 002 and new-api (the key comes from reveal)' })
   @ApiBody({
     type: CreateTokenDto,
     examples: {
       seed002: {
-        summary: "seed 002's example",
+        summary: "seed 002's example, never expiring and from any address (the seed's expired_time, 2022-01-01, would make it expired at once)",
         value: {
           name: 'My API Token',
-          expired_time: 1640995200,
+          expired_time: -1,
           remain_quota: 1000000,
           unlimited_quota: false,
           model_limits_enabled: true,
           model_limits: ['gpt-3.5-turbo', 'gpt-4'],
-          allow_ips: '192.168.1.1,10.0.0.1',
+          allow_ips: '',
           group: 'default',
         },
       },
@@ -153,7 +158,7 @@ export class TokensController {
 
   @Put()
   @Authenticated({ newApiUserHeader: true })
-  @ApiOperation({ summary: 'Update a token (seed 000\'s body verbatim); with ?status_only=true only status' })
+  @ApiOperation({ operationId: 'updateToken', summary: 'Update a token (seed 000\'s body verbatim); with ?status_only=true only status' })
   @ApiBody({
     type: UpdateTokenDto,
     examples: {
@@ -190,7 +195,7 @@ export class TokensController {
 
   @Delete(':id')
   @Authenticated({ newApiUserHeader: true })
-  @ApiOperation({ summary: 'Delete one of the caller\'s tokens' })
+  @ApiOperation({ operationId: 'deleteToken', summary: 'Delete one of the caller\'s tokens' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ApiEnvelope })
   @ApiNotFoundResponse({ description: 'token does not exist' })
@@ -218,7 +223,7 @@ export class TokensController {
   @Authenticated({ newApiUserHeader: true })
   @UseGuards(RevealLimitsGuard)
   @HttpCode(200)
-  @ApiOperation({ summary: `Reveal the key (without sk-, as new-api) of one own token (${REVEAL_LIMIT.limit} a minute per user with batch reveals; never cached)` })
+  @ApiOperation({ operationId: 'revealTokenKey', summary: `Reveal the key (without sk-, as new-api) of one own token (${REVEAL_LIMIT.limit} a minute per user with batch reveals; never cached)` })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })
   @ApiNotFoundResponse({ description: 'token does not exist' })

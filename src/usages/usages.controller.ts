@@ -23,7 +23,7 @@ export class UsagesController {
 
   @Get('usages')
   @Authenticated()
-  @ApiOperation({ summary: 'Cost and total tokens per user over a range of days (admins: every user; others: themselves), from rollups' })
+  @ApiOperation({ operationId: 'listUsages', summary: 'Cost and total tokens per user over a range of days (admins: every user; others: themselves), from rollups' })
   @ApiOkResponse({
     type: UserUsageDto,
     isArray: true,
@@ -39,7 +39,7 @@ export class UsagesController {
 
   @Get('usages/daily')
   @Authenticated()
-  @ApiOperation({ summary: 'Per day (UTC, or local to tz) and model: requests, tokens, cost, quota (from rollups)' })
+  @ApiOperation({ operationId: 'listDailyUsages', summary: 'Per day (UTC, or local to tz) and model: requests, tokens, cost, quota (from rollups)' })
   @ApiOkResponse({ type: DailyUsageDto, isArray: true })
   @ApiForbiddenResponse({ description: "a common user asked for another user's user_id" })
   daily(@CurrentUser() principal: Principal, @Query() query: UsageDailyQueryDto): Promise<DailyUsageDto[]> {
@@ -48,7 +48,7 @@ export class UsagesController {
 
   @Get('usages/logs')
   @Authenticated()
-  @ApiOperation({ summary: 'Raw usage records, newest first; keyset (cursor) or page (p, size) pagination; indexed filters' })
+  @ApiOperation({ operationId: 'listUsageLogs', summary: 'Raw usage records, newest first; keyset (cursor) or page (p, size) pagination; indexed filters' })
   @ApiOkResponse({ type: UsageLogPageDto })
   @ApiForbiddenResponse({ description: "a common user asked for another user's user_id" })
   logs(@CurrentUser() principal: Principal, @Query() query: UsageLogsQueryDto): Promise<UsageLogPageDto> {
@@ -57,7 +57,7 @@ export class UsagesController {
 
   @Get('usages/export')
   @Authenticated()
-  @ApiOperation({ summary: 'Raw usage records of a range as CSV (streamed, oldest first)' })
+  @ApiOperation({ operationId: 'exportUsages', summary: 'Raw usage records of a range as CSV (streamed, oldest first)' })
   @ApiProduces('text/csv')
   @ApiOkResponse({
     description: 'CSV (RFC 4180, CRLF lines) with a header line (attachment `usages-<from>-<to>.csv`)',
@@ -81,7 +81,7 @@ export class UsagesController {
 
   @Get('me/usages')
   @Authenticated()
-  @ApiOperation({ summary: "The caller's own cost and total tokens over a range (one element, zeros when none)" })
+  @ApiOperation({ operationId: 'getMyUsage', summary: "The caller's own cost and total tokens over a range (one element, zeros when none)" })
   @ApiOkResponse({ type: UserUsageDto, isArray: true })
   mine(@CurrentUser() principal: Principal, @Query() query: UsageRangeQueryDto): Promise<UserUsageDto[]> {
     return this.usages.mine(principal, query);

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { Principal } from '../common/auth/principal';
 import { LoginDto } from './dto/login.dto';
@@ -18,7 +18,7 @@ export class SessionsController {
   @Public()
   @HttpCode(200)
   @UseGuards(LoginLimitsGuard)
-  @ApiOperation({ summary: 'Log in with name and password; returns a session token (rate-limited per address and per account)' })
+  @ApiOperation({ operationId: 'login', summary: 'Log in with name and password; returns a session token (rate-limited per address and per account)' })
   @ApiOkResponse({ type: SessionResponseDto })
   @ApiUnauthorizedResponse({ description: 'invalid name or password' })
   @ApiTooManyRequestsResponse({
@@ -31,8 +31,9 @@ export class SessionsController {
   @Post('logout')
   @Authenticated()
   @HttpCode(200)
-  @ApiOperation({ summary: "Revoke the caller's session token at once" })
+  @ApiOperation({ operationId: 'logout', summary: "Revoke the caller's session token at once" })
   @ApiOkResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({ description: 'called with a user access token, not a session token (an access token is reset, not logged out)' })
   async logout(@CurrentUser() principal: Principal): Promise<MessageResponseDto> {
     await this.users.logout(principal);
     return { message: 'ok' };

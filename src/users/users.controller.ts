@@ -25,11 +25,13 @@ import { PasswordChangeLimitsGuard } from './password-change-limits.guard';
 import { UsersService } from './users.service';
 
 
+/** A new user's budget fields (not in seed 003): unlimited, nothing used, the default group. */
+const BUDGET = { quota: null, used_quota: 0, request_count: 0, groups: ['default'] };
 /** Seed 003's example users (its +08:00 times in UTC); tokens masked where the route masks them. */
-const SEED_ROOT = { id: 1, name: 'root', token: 'df5982d6-d8fb-4eef-a513-24d0831f61ad', createdAt: '2023-05-28T10:47:19.000Z', updatedAt: '2023-05-28T10:47:19.000Z', IsDelete: false, role: 100 };
-const SEED_U1 = { id: 2, name: 'u1', token: '6ac4bd1a-18a6-4c25-922f-db689a299e38', createdAt: '2023-05-28T10:48:29.018Z', updatedAt: '2023-05-28T10:48:29.018Z', IsDelete: false, role: 1 };
+const SEED_ROOT = { id: 1, name: 'root', token: 'df5982d6-d8fb-4eef-a513-24d0831f61ad', createdAt: '2023-05-28T10:47:19.000Z', updatedAt: '2023-05-28T10:47:19.000Z', IsDelete: false, role: 100, ...BUDGET };
+const SEED_U1 = { id: 2, name: 'u1', token: '6ac4bd1a-18a6-4c25-922f-db689a299e38', createdAt: '2023-05-28T10:48:29.018Z', updatedAt: '2023-05-28T10:48:29.018Z', IsDelete: false, role: 1, ...BUDGET };
 const masked = <T extends { token: string }>(user: T): T => ({ ...user, token: `${user.token.slice(0, 4)}****${user.token.slice(-4)}` });
-const ID_PARAM = { name: 'id', description: 'users.id', example: 2 } as const;
+const ID_PARAM = { name: 'id', type: 'integer', description: 'user id (GET /1/users lists them)' } as const;
 
 /** Seed 003's user routes under `/1/`. Bare objects; errors `{message}`. */
 @ApiTags('Users')
@@ -40,7 +42,7 @@ export class UsersController {
   @Post('users/init')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create the root user (id 1) once; returns its access token in full' })
+  @ApiOperation({ operationId: 'initRoot', summary: 'Create the root user (id 1) once; returns its access token in full' })
   @ApiOkResponse({ type: UserResponseDto, example: SEED_ROOT })
   @ApiForbiddenResponse({ description: 'already initialized' })
   init(): Promise<UserResponseDto> {
@@ -49,7 +51,7 @@ export class UsersController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'The calling user (token masked)' })
+  @ApiOperation({ operationId: 'getMe', summary: 'The calling user (token masked)' })
   @ApiOkResponse({ type: UserResponseDto, example: masked(SEED_ROOT) })
   me(@CurrentUser() principal: Principal): Promise<UserResponseDto> {
     return this.users.me(principal);
@@ -59,6 +61,7 @@ export class UsersController {
   @Authenticated({ passwordChange: true })
   @UseGuards(PasswordChangeLimitsGuard)
   @ApiOperation({
+    operationId: 'changePassword',
     summary: 'Set your password (old_password required when you have one); the one route a session opened with a first password may call',
   })
   @ApiOkResponse({ type: MessageResponseDto })
@@ -74,7 +77,7 @@ export class UsersController {
 
   @Get('users')
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: 'All users, deleted ones flagged by IsDelete (tokens masked)' })
+  @ApiOperation({ operationId: 'listUsers', summary: 'All users, deleted ones flagged by IsDelete (tokens masked)' })
   @ApiOkResponse({ type: UserResponseDto, isArray: true, example: [masked(SEED_ROOT), masked(SEED_U1)] })
   list(): Promise<UserResponseDto[]> {
     return this.users.list();
@@ -83,7 +86,7 @@ export class UsersController {
   @Post('users')
   @Authenticated({ admin: true })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add a common user; returns its access token in full, once' })
+  @ApiOperation({ operationId: 'createUser', summary: 'Add a common user; returns its access token in full, once' })
   @ApiOkResponse({ type: UserResponseDto, example: SEED_U1 })
   @ApiConflictResponse({ description: 'name taken' })
   create(@Body() dto: CreateUserDto): Promise<UserResponseDto> {
@@ -92,19 +95,33 @@ export class UsersController {
 
   @Patch('users/:id')
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: 'Rename a user, or (root only) make it admin (10) or common (1)' })
+  @ApiOperation({ operationId: 'updateUser', summary: 'Rename a user, or (root only) make it admin (10) or common (1)' })
   @ApiParam(ID_PARAM)
+  @ApiBody({
+    type: UpdateUserDto,
+    examples: {
+      rename: { summary: 'rename', value: { name: 'u1-renamed' } },
+      budget: { summary: 'a budget of 10 USD (5,000,000 quota units) and the groups its tokens may use', value: { quota: 5_000_000, groups: ['default', 'vip'] } },
+      topUp: { summary: 'top up a limited budget by 1 USD', value: { add_quota: 500_000 } },
+      unlimited: { summary: 'an unlimited budget', value: { quota: null } },
+      admin: { summary: 'make admin (root only)', value: { role: 10 } },
+      disable: { summary: 'disable: its tokens and sessions stop working at once', value: { status: 2 } },
+    },
+  })
   @ApiOkResponse({ type: UserResponseDto })
+  @ApiForbiddenResponse({ description: 'only root manages admins and changes roles; root cannot be disabled; nobody disables themselves' })
   @ApiNotFoundResponse({ description: 'no such user' })
+  @ApiConflictResponse({ description: 'name taken' })
   update(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(actor, id, dto);
   }
 
   @Delete('users/:id')
   @Authenticated({ admin: true })
-  @ApiOperation({ summary: "Delete a user: its access token and API tokens stop working at once (root can't be deleted)" })
+  @ApiOperation({ operationId: 'deleteUser', summary: "Delete a user: its access token and API tokens stop working at once (root can't be deleted)" })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MessageResponseDto })
+  @ApiForbiddenResponse({ description: 'only root deletes admins; root cannot be deleted; nobody deletes themselves' })
   @ApiNotFoundResponse({ description: 'no such user' })
   async remove(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number): Promise<MessageResponseDto> {
     await this.users.remove(actor, id);
@@ -114,13 +131,14 @@ export class UsersController {
   @Post('users/:id/reset')
   @Authenticated({ admin: true })
   @HttpCode(200)
-  @ApiOperation({ summary: "Reset a user's access token to ?token=<uuid> (opencatd) or a random one; the old one stops working at once, or grace_seconds later" })
+  @ApiOperation({ operationId: 'resetUserToken', summary: "Reset a user's access token to ?token=<uuid> (opencatd) or a random one; the old one stops working at once, or grace_seconds later" })
   @ApiBody({ type: GracePeriodDto, required: false })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({
     type: UserResponseDto,
-    example: { id: 2, name: 'u2', token: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', createdAt: '2023-05-28T11:33:54.839Z', updatedAt: '2023-05-28T11:34:33.387Z', IsDelete: false, role: 1 },
+    example: { id: 2, name: 'u2', token: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', createdAt: '2023-05-28T11:33:54.839Z', updatedAt: '2023-05-28T11:34:33.387Z', IsDelete: false, role: 1, ...BUDGET },
   })
+  @ApiForbiddenResponse({ description: "only root resets an admin's token" })
   @ApiNotFoundResponse({ description: 'no such user' })
   @ApiConflictResponse({ description: "token is another user's access token" })
   reset(@CurrentUser() actor: Principal, @Param('id', IdParamPipe) id: number, @Query() query: ResetTokenQueryDto, @Body() body: GracePeriodDto): Promise<UserResponseDto> {

@@ -39,6 +39,31 @@ describe.each(testDatabases())('null and out-of-range inputs get a 400 naming th
     expect(res.body).toEqual({ success: false, message: 'p must be at most 100000' });
   });
 
+  it('GET /api/token/ with a page that is not a number says p must be an integer, not a range', async () => {
+    const res = await t.http.get('/api/token/?p=abc').set(auth(user.token, user.id)).expect(400);
+    expect(res.body).toEqual({ success: false, message: 'p must be an integer (pages count from 1)' });
+    const logs = await t.http.get('/1/usages/logs?p=abc&size=x').set(auth(user.token)).expect(400);
+    expect(logs.body).toEqual({ message: 'p must be an integer number; size must be an integer number' });
+  });
+
+  it('a missing required field is named by its first check: PUT /1/prices {} says prices must be an array', async () => {
+    const missing = await t.http.put('/1/prices').set(auth(root.token)).send({}).expect(400);
+    expect(missing.body).toEqual({ message: 'prices must be an array' });
+    const empty = await t.http.put('/1/prices').set(auth(root.token)).send({ prices: [] }).expect(400);
+    expect(empty.body).toEqual({ message: 'prices must contain at least 1 elements' });
+    const noName = await t.http.post('/1/users').set(auth(root.token)).send({}).expect(400);
+    expect(noName.body).toEqual({ message: 'name must be a string' });
+    const noId = await t.http.put('/api/token/').set(auth(user.token, user.id)).send({ name: 'x' }).expect(400);
+    expect(noId.body).toEqual({ success: false, message: 'id must be an integer number' });
+  });
+
+  it('mj_custom_proxy is empty or an http(s) URL', async () => {
+    const bad = await t.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'proxy', mj_custom_proxy: 'ftp://img.example.com' }).expect(400);
+    expect(bad.body).toEqual({ success: false, message: 'mj_custom_proxy must be an http(s) URL or empty' });
+    await t.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'proxy', mj_custom_proxy: '' }).expect(200);
+    await t.http.post('/api/token/').set(auth(user.token, user.id)).send({ name: 'proxy2', mj_custom_proxy: 'http://img-proxy:8080/x' }).expect(200);
+  });
+
   it.each(['+1', '1e0', '0', '-1', '99999999999', 'abc', '1.5'])('path id %s is a 400 on users, keys and tokens', async (id) => {
     const users = await t.http.post(`/1/users/${id}/reset`).set(auth(root.token)).expect(400);
     expect(users.body).toEqual({ message: 'id must be a positive integer' });

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-/** A Tollgate server in a child process (the real `src/main.ts`, through ts-node), for crash tests. */
+/** A Tollgate server in a child process (the real `src/main.ts` through ts-node, or the built `dist/main.js`). */
 export interface ChildServer {
   url: string;
   process: ChildProcess;
@@ -22,13 +22,16 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `src/main.ts` with `env` on a free port and resolves once `GET /readyz` answers 200.
+ * Starts `src/main.ts` (or, with `entry: 'built'`, what `npm run build` made: `dist/main.js`, whose
+ * OpenAPI document has the Swagger CLI plugin's metadata) with `env` on a free port and resolves
+ * once `GET /readyz` answers 200.
  * @throws when it has not started within `timeoutMs` (its output is in the message)
  */
-export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000, entry: 'source' | 'built' = 'source'): Promise<ChildServer> {
   const port = await freePort();
   const root = resolve(__dirname, '../..');
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,13 +14,24 @@ export function NullMeansSomething(): PropertyDecorator {
   };
 }
 
+/**
+ * The one message shown for a property: the failing check declared first (topmost). DTOs declare
+ * the type check above the range and format checks (`@IsInt()` above `@Max()`, `@IsArray()` above
+ * `@ArrayMinSize()`), so `p=abc` reads "p must be an integer", not "p must be at most 100000".
+ * class-validator lists a property's failures bottom decorator first, nested validation last.
+ */
+function firstDeclaredFailure(constraints: Record<string, string>): string | undefined {
+  const entries = Object.entries(constraints);
+  const own = entries.filter(([name]) => name !== 'nestedValidation').reverse();
+  return [...own, ...entries.filter(([name]) => name === 'nestedValidation')][0]?.[1];
+}
+
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) =>
-      m.startsWith(`${e.property} `) ? `${path}${m.slice(e.property.length)}` : `${path}: ${m}`,
-    );
-    return [...own.slice(0, 1), ...flatten(e.children ?? [], path)];
+    const message = firstDeclaredFailure(e.constraints ?? {});
+    const own = message === undefined ? [] : [message.startsWith(`${e.property} `) ? `${path}${message.slice(e.property.length)}` : `${path}: ${message}`];
+    return [...own, ...flatten(e.children ?? [], path)];
   });
 }
 

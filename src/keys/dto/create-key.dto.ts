@@ -80,7 +80,7 @@ export class CreateKeyDto {
   group?: string;
 
   /** Higher is tried first. */
-  @ApiPropertyOptional({ example: 0 })
+  @ApiPropertyOptional({ example: 0, type: 'integer' })
   @IsOptional()
   @IsInt()
   @Min(-1000000)
@@ -88,7 +88,7 @@ export class CreateKeyDto {
   priority?: number;
 
   /** Weight within a priority. */
-  @ApiPropertyOptional({ example: 1 })
+  @ApiPropertyOptional({ example: 1, type: 'integer' })
   @IsOptional()
   @IsInt()
   @Min(0)

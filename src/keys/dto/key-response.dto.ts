@@ -3,7 +3,7 @@ import type { KeyEntity } from '../entities/key.entity';
 
 /** An upstream key as seed 003 shows it (`id, key, name, ApiType, createdAt, updatedAt`) plus the gateway's routing fields; the key is always masked. */
 export class KeyResponseDto {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   id: number;
 
   @ApiProperty({ example: 'sk-****zsbd', description: 'first 3 + **** + last 4; never the full key' })
@@ -30,25 +30,25 @@ export class KeyResponseDto {
   @ApiProperty({ example: 'default' })
   group: string;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ example: 0, type: 'integer' })
   priority: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   weight: number;
 
-  @ApiProperty({ example: 1, description: '1 enabled, 2 disabled by an admin, 3 disabled automatically' })
+  @ApiProperty({ example: 1, enum: [1, 2, 3], type: 'integer', description: '1 enabled, 2 disabled by an admin, 3 disabled automatically' })
   status: number;
 
   @ApiProperty({ example: '' })
   last_error: string;
 
-  @ApiProperty({ example: 0, description: 'unix seconds; 0 = never' })
+  @ApiProperty({ example: 0, description: 'unix seconds; 0 = never', type: 'integer' })
   last_used_at: number;
 
-  @ApiProperty({ example: '2023-05-28T10:47:49.936Z' })
+  @ApiProperty({ example: '2023-05-28T10:47:49.936Z', format: 'date-time' })
   createdAt: string;
 
-  @ApiProperty({ example: '2023-05-28T10:47:49.936Z' })
+  @ApiProperty({ example: '2023-05-28T10:47:49.936Z', format: 'date-time' })
   updatedAt: string;
 }
 

@@ -15,7 +15,7 @@ export class PriceResponseDto {
   @ApiProperty({ example: '1', nullable: true, type: String, description: 'USD per 1M cached input tokens; null = the input price' })
   cached_input: string | null;
 
-  @ApiProperty({ example: '2025-11-22T00:00:00.000Z' })
+  @ApiProperty({ example: '2025-11-22T00:00:00.000Z', format: 'date-time' })
   updatedAt: string;
 }
 

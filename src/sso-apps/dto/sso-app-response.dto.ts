@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SessionResponseDto } from '../../users/dto/session-response.dto';
-import type { SsoAppEntity } from '../entities/sso-app.entity';
+import { SSO_ALGORITHMS, type SsoAppEntity } from '../entities/sso-app.entity';
 import { MASKED_SECRET } from '../sso-app-rules';
 import { FieldMapDto } from './update-sso-app.dto';
 
@@ -35,19 +35,19 @@ export class SsoAppResponseDto {
   @ApiProperty({ example: MASKED_SECRET })
   secret: string;
 
-  @ApiProperty({ example: 86400 })
+  @ApiProperty({ example: 86400, type: 'integer' })
   expire: number;
 
   @ApiProperty({ type: () => FieldMapDto })
   fieldmap: { username: string; name?: string; email?: string };
 
-  @ApiProperty({ example: 'HS256' })
+  @ApiProperty({ example: 'HS256', enum: SSO_ALGORITHMS })
   algorithm: string;
 
-  @ApiProperty({ example: '1' })
+  @ApiProperty({ example: '1', enum: ['1', '0'] })
   enable: '1' | '0';
 
-  @ApiProperty({ example: '1' })
+  @ApiProperty({ example: '1', enum: ['1', '0'] })
   inituser: '1' | '0';
 
   @ApiProperty({ example: ['SYS_Reader'], type: [String] })
@@ -62,19 +62,19 @@ export class SsoAppResponseDto {
   @ApiProperty({ example: '', description: 'required aud; empty when not checked' })
   audience: string;
 
-  @ApiProperty({ example: 60 })
+  @ApiProperty({ example: 60, type: 'integer' })
   clock_tolerance: number;
 
-  @ApiProperty({ example: '0' })
+  @ApiProperty({ example: '0', enum: ['1', '0'] })
   allow_admin_roles: '1' | '0';
 
-  @ApiProperty({ example: 1737599864898, description: 'epoch milliseconds, as Datafor answers' })
+  @ApiProperty({ example: 1737599864898, description: 'epoch milliseconds, as Datafor answers', type: 'integer' })
   createdDate: number;
 
-  @ApiProperty({ example: 1737601114115, description: 'epoch milliseconds, as Datafor answers' })
+  @ApiProperty({ example: 1737601114115, description: 'epoch milliseconds, as Datafor answers', type: 'integer' })
   lastModifiedDate: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   creatorId: number;
 }
 
@@ -107,7 +107,7 @@ export class SsoDeleteBatchResponseDto extends SsoAckResponseDto {
 
 /** What `generate` signed: Datafor's `expire` and `token`, plus the login URL that uses the token. */
 export class SsoGeneratedTokenDto {
-  @ApiProperty({ example: 86400, description: "the app's expire: the token's lifetime in seconds" })
+  @ApiProperty({ example: 86400, description: "the app's expire: the token's lifetime in seconds", type: 'integer' })
   expire: number;
 
   @ApiProperty({ example: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJsb2dpbm5hbWUiOiJhbGljZSJ9.c2lnbmF0dXJl' })

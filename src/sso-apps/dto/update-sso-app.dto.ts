@@ -76,7 +76,7 @@ export class UpdateSsoAppDto {
   @Length(1, 16384)
   secret?: string;
 
-  @ApiProperty({ example: 86400, description: 'seconds: maximum token age by iat, and maximum lifetime' })
+  @ApiProperty({ example: 86400, type: 'integer', description: 'seconds: maximum token age by iat, and maximum lifetime' })
   @Transform(({ value }) => toInteger(value))
   @IsDefined()
   @IsInt()
@@ -137,7 +137,7 @@ export class UpdateSsoAppDto {
   @MaxLength(255)
   audience?: string;
 
-  @ApiPropertyOptional({ example: 60, default: 60, description: 'seconds of clock skew allowed on exp, nbf and iat' })
+  @ApiPropertyOptional({ example: 60, type: 'integer', default: 60, description: 'seconds of clock skew allowed on exp, nbf and iat' })
   @IsOptional()
   @Transform(({ value }) => toInteger(value))
   @IsInt()

@@ -22,7 +22,7 @@ const IDS_MESSAGE = `ids must be an array of token ids or a comma-separated stri
 
 /** `POST /api/token/batch` body (seed 002): the ids to delete. */
 export class BatchDeleteTokensDto {
-  @ApiProperty({ example: [1, 2, 3], description: `token ids (array or "1,2,3"), 1 to ${MAX_BATCH_IDS}` })
+  @ApiProperty({ example: [1, 2, 3], type: 'integer', isArray: true, description: `token ids (array or "1,2,3"), 1 to ${MAX_BATCH_IDS}` })
   @Transform(({ value }) => parseIdList(value))
   @IsArray({ message: IDS_MESSAGE })
   @ArrayMinSize(1, { message: IDS_MESSAGE })
@@ -38,7 +38,7 @@ const REVEAL_IDS_MESSAGE = `ids must be an array of token ids or a comma-separat
 
 /** `POST /api/token/batch/keys` body (new-api): the ids of the tokens whose keys to reveal. */
 export class BatchRevealKeysDto {
-  @ApiProperty({ example: [1, 2, 3], description: `token ids (array or "1,2,3"), 1 to ${MAX_REVEAL_IDS}` })
+  @ApiProperty({ example: [1, 2, 3], type: 'integer', isArray: true, description: `token ids (array or "1,2,3"), 1 to ${MAX_REVEAL_IDS}` })
   @Transform(({ value }) => parseIdList(value))
   @IsArray({ message: REVEAL_IDS_MESSAGE })
   @ArrayMinSize(1, { message: REVEAL_IDS_MESSAGE })
@@ -53,7 +53,7 @@ export class BatchRevealKeysDto {
  * of them apply; fields not named are ignored. Seed 001's example (comments removed) is accepted verbatim.
  */
 export class BatchUpdateTokensDto extends TokenFieldsDto {
-  @ApiProperty({ example: [873, 869], description: `token ids (array or "873,869"), 1 to ${MAX_BATCH_IDS}` })
+  @ApiProperty({ example: [873, 869], type: 'integer', isArray: true, description: `token ids (array or "873,869"), 1 to ${MAX_BATCH_IDS}` })
   @Transform(({ value }) => parseIdList(value))
   @IsArray({ message: IDS_MESSAGE })
   @ArrayMinSize(1, { message: IDS_MESSAGE })

@@ -8,12 +8,12 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUrl,
+  isURL,
   Max,
   MaxLength,
   Min,
   registerDecorator,
-  ValidateIf,
+  ValidateBy,
   ValidationArguments,
 } from 'class-validator';
 import {
@@ -42,6 +42,20 @@ function IsAllowIps(): PropertyDecorator {
     });
 }
 
+/**
+ * Empty, or an http(s) URL as class-validator's `isURL` reads one (protocol required, TLD not).
+ * Not `@IsUrl()`: the Swagger plugin would document `format: uri`, which the empty string breaks.
+ */
+function IsHttpUrlOrEmpty(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isHttpUrlOrEmpty',
+    validator: {
+      validate: (value: unknown) => value === '' || (typeof value === 'string' && isURL(value, { require_protocol: true, protocols: ['http', 'https'], require_tld: false })),
+      defaultMessage: (args?: ValidationArguments) => `${args?.property} must be an http(s) URL or empty`,
+    },
+  });
+}
+
 const emptyToDefault = ({ value }: { value: unknown }) => (value === '' ? 'default' : value);
 
 /**
@@ -50,7 +64,7 @@ const emptyToDefault = ({ value }: { value: unknown }) => (value === '' ? 'defau
  */
 export class TokenFieldsDto extends PolicyFieldsDto {
   /** Remaining quota in integer quota units (500,000 = 1 USD, seed 000). */
-  @ApiPropertyOptional({ example: 250000000000, minimum: 0, maximum: MAX_REMAIN_QUOTA, description: 'quota units; 500,000 = 1 USD' })
+  @ApiPropertyOptional({ example: 250000000000, type: 'integer', minimum: 0, maximum: MAX_REMAIN_QUOTA, description: 'quota units; 500,000 = 1 USD' })
   @IsOptional()
   @IsInt({ message: 'remain_quota must be an integer number of quota units' })
   @Min(0)
@@ -58,7 +72,7 @@ export class TokenFieldsDto extends PolicyFieldsDto {
   remain_quota?: number;
 
   /** Unix seconds, or -1 for never. */
-  @ApiPropertyOptional({ example: -1, description: 'unix seconds; -1 = never expires' })
+  @ApiPropertyOptional({ example: -1, type: 'integer', description: 'unix seconds; -1 = never expires' })
   @IsOptional()
   @IsInt({ message: 'expired_time must be -1 or a unix time in seconds' })
   @Min(-1, { message: 'expired_time must be -1 or a unix time in seconds' })
@@ -109,12 +123,11 @@ export class TokenFieldsDto extends PolicyFieldsDto {
   mj_image_mode?: string;
 
   /** Custom image proxy URL, used when `mj_image_mode` is `proxy`; empty = none. */
-  @ApiPropertyOptional({ example: '' })
+  @ApiPropertyOptional({ example: '', description: 'an http(s) URL, or empty for none' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
-  @ValidateIf((_o, v) => v !== '')
-  @IsUrl({ require_protocol: true, protocols: ['http', 'https'], require_tld: false }, { message: 'mj_custom_proxy must be an http(s) URL or empty' })
+  @IsHttpUrlOrEmpty()
   mj_custom_proxy?: string;
 
   /** Group names the front end had selected (seed 000); stored and returned as is. */

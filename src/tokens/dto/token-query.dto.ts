@@ -21,26 +21,26 @@ export function pageOf(query: Pick<ListTokensQueryDto, 'p' | 'size' | 'page_size
  * `page_size` (else `size`) 0 or below is the default, above 100 is 100. Not an integer: 400.
  */
 export class ListTokensQueryDto {
-  @ApiPropertyOptional({ example: 1, description: 'page, from 1 (0 or below = 1)' })
+  @ApiPropertyOptional({ example: 1, type: 'integer', description: 'page, from 1 (0 or below = 1)' })
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'p must be an integer (pages count from 1)' })
   @Max(100_000, { message: 'p must be at most 100000' })
   p?: number;
 
-  @ApiPropertyOptional({ example: 20, description: `page size, default ${PAGE_SIZE.default} (also for 0 or below), at most ${PAGE_SIZE.max}` })
+  @ApiPropertyOptional({ example: 20, type: 'integer', description: `page size, default ${PAGE_SIZE.default} (also for 0 or below), at most ${PAGE_SIZE.max}` })
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'size must be an integer' })
   size?: number;
 
-  @ApiPropertyOptional({ example: 20, description: 'page size (new-api\'s name; wins over size)' })
+  @ApiPropertyOptional({ example: 20, type: 'integer', description: 'page size (new-api\'s name; wins over size)' })
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'page_size must be an integer' })
   page_size?: number;
 
-  @ApiPropertyOptional({ example: 2, description: "admins only: another user's tokens" })
+  @ApiPropertyOptional({ type: 'integer', description: "admins only: another user's tokens (the caller's own when left out)" })
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'user_id must be a user id' })
@@ -57,7 +57,6 @@ export class SearchTokensQueryDto {
   keyword?: string;
 
   @ApiPropertyOptional({
-    example: 'sk-123',
     description: 'the full key (exact), a fragment of its first 8 or last 4 characters, a longer start or end of it, or its masked form; a leading sk- is ignored',
   })
   @IsOptional()
@@ -65,7 +64,7 @@ export class SearchTokensQueryDto {
   @MaxLength(64)
   token?: string;
 
-  @ApiPropertyOptional({ example: 2, description: "admins only: another user's tokens" })
+  @ApiPropertyOptional({ type: 'integer', description: "admins only: another user's tokens (the caller's own when left out)" })
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'user_id must be a user id' })

@@ -12,10 +12,10 @@ import { effectiveStatus } from '../token-status';
  * `status` is the effective status (3 expired and 4 exhausted derived at read time).
  */
 export class TokenResponseDto extends PolicyViewDto {
-  @ApiProperty({ example: 123 })
+  @ApiProperty({ example: 123, type: 'integer' })
   id: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   user_id: number;
 
   @ApiProperty({ example: 'API Token' })
@@ -24,22 +24,22 @@ export class TokenResponseDto extends PolicyViewDto {
   @ApiProperty({ example: 'abcd**********wxyz', description: 'masked; the key itself only from reveal' })
   key: string;
 
-  @ApiProperty({ example: 1, enum: [1, 2, 3, 4], description: '1 enabled, 2 disabled, 3 expired, 4 exhausted' })
+  @ApiProperty({ example: 1, enum: [1, 2, 3, 4], description: '1 enabled, 2 disabled, 3 expired, 4 exhausted', type: 'integer' })
   status: number;
 
-  @ApiProperty({ example: 1640908800, description: 'unix seconds' })
+  @ApiProperty({ example: 1640908800, description: 'unix seconds', type: 'integer' })
   created_time: number;
 
-  @ApiProperty({ example: 1640995000, description: 'unix seconds; 0 = never used' })
+  @ApiProperty({ example: 1640995000, description: 'unix seconds; 0 = never used', type: 'integer' })
   accessed_time: number;
 
-  @ApiProperty({ example: 1640995200, description: 'unix seconds; -1 = never' })
+  @ApiProperty({ example: 1640995200, description: 'unix seconds; -1 = never', type: 'integer' })
   expired_time: number;
 
-  @ApiProperty({ example: 1000000, description: 'quota units; 500,000 = 1 USD' })
+  @ApiProperty({ example: 1000000, description: 'quota units; 500,000 = 1 USD', type: 'integer' })
   remain_quota: number;
 
-  @ApiProperty({ example: 0, description: 'quota units' })
+  @ApiProperty({ example: 0, description: 'quota units', type: 'integer' })
   used_quota: number;
 
   @ApiProperty({ example: false })
@@ -72,13 +72,13 @@ export class TokenPageDto {
   @ApiProperty({ type: [TokenResponseDto] })
   items: TokenResponseDto[];
 
-  @ApiProperty({ example: 5 })
+  @ApiProperty({ example: 5, type: 'integer' })
   total: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   page: number;
 
-  @ApiProperty({ example: 20 })
+  @ApiProperty({ example: 20, type: 'integer' })
   page_size: number;
 }
 

@@ -12,13 +12,13 @@ export class TokenUsageResponseDto {
   @ApiProperty({ example: 'API Token' })
   name: string;
 
-  @ApiProperty({ example: 1500000, description: 'remain + used, quota units' })
+  @ApiProperty({ example: 1500000, description: 'remain + used, quota units', type: 'integer' })
   total_granted: number;
 
-  @ApiProperty({ example: 500000, description: 'quota units' })
+  @ApiProperty({ example: 500000, description: 'quota units', type: 'integer' })
   total_used: number;
 
-  @ApiProperty({ example: 1000000, description: 'remain_quota, quota units' })
+  @ApiProperty({ example: 1000000, description: 'remain_quota, quota units', type: 'integer' })
   total_available: number;
 
   @ApiProperty({ example: false })
@@ -30,7 +30,7 @@ export class TokenUsageResponseDto {
   @ApiProperty({ example: true })
   model_limits_enabled: boolean;
 
-  @ApiProperty({ example: 0, description: 'unix seconds; 0 = never expires' })
+  @ApiProperty({ example: 0, description: 'unix seconds; 0 = never expires', type: 'integer' })
   expires_at: number;
 }
 

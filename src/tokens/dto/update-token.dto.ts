@@ -11,7 +11,7 @@ import { STATUS_VALUES_MESSAGE } from '../token-status';
  * seed 002: "other fields as in create, all optional"). With `?status_only=true` only `status` applies.
  */
 export class UpdateTokenDto extends TokenFieldsDto {
-  @ApiProperty({ example: 194804 })
+  @ApiProperty({ example: 194804, type: 'integer' })
   @IsInt()
   @Min(1)
   id: number;
@@ -28,7 +28,7 @@ export class UpdateTokenDto extends TokenFieldsDto {
    * whose status is the one the token reads as now (new-api's edit form sends back the status it
    * loaded, 3 and 4 included) changes no status (see statusChangeOf).
    */
-  @ApiPropertyOptional({ example: 1, enum: [TokenStatus.Enabled, TokenStatus.Disabled, TokenStatus.Expired, TokenStatus.Exhausted] })
+  @ApiPropertyOptional({ example: 1, type: 'integer', enum: [TokenStatus.Enabled, TokenStatus.Disabled, TokenStatus.Expired, TokenStatus.Exhausted] })
   @IsOptional()
   @IsIn([TokenStatus.Enabled, TokenStatus.Disabled, TokenStatus.Expired, TokenStatus.Exhausted], { message: STATUS_VALUES_MESSAGE })
   status?: number;

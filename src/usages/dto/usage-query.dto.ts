@@ -12,7 +12,7 @@ const DATE_MESSAGE = '$property must be a date YYYY-MM-DD';
  */
 export class UsageRangeQueryDto {
   /** First day, inclusive. Default: first day of the current month. */
-  @ApiPropertyOptional({ example: '2023-03-18' })
+  @ApiPropertyOptional({ format: 'date' })
   @IsOptional()
   @IsString()
   @Matches(DATE_PATTERN, { message: DATE_MESSAGE })
@@ -22,7 +22,7 @@ export class UsageRangeQueryDto {
    * Day after the last, exclusive. Default: the day after today when `from` is given, else the first
    * day of the next month. At most 366 days after `from`.
    */
-  @ApiPropertyOptional({ example: '2023-04-18' })
+  @ApiPropertyOptional({ format: 'date' })
   @IsOptional()
   @IsString()
   @Matches(DATE_PATTERN, { message: DATE_MESSAGE })
@@ -44,7 +44,7 @@ export class UsageRangeQueryDto {
  */
 export class UsageSummaryQueryDto extends UsageRangeQueryDto {
   /** Only this user (admins); common users may pass only their own id. */
-  @ApiPropertyOptional({ example: 2 })
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -55,7 +55,7 @@ export class UsageSummaryQueryDto extends UsageRangeQueryDto {
 /** `GET /1/usages/daily` filters. */
 export class UsageDailyQueryDto extends UsageSummaryQueryDto {
   /** Only this API token. */
-  @ApiPropertyOptional({ example: 3 })
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -63,7 +63,7 @@ export class UsageDailyQueryDto extends UsageSummaryQueryDto {
   token_id?: number;
 
   /** Only this model (exact name). */
-  @ApiPropertyOptional({ example: 'gpt-3.5-turbo' })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -77,7 +77,7 @@ export class UsageDailyQueryDto extends UsageSummaryQueryDto {
  */
 export class UsageLogsQueryDto extends UsageDailyQueryDto {
   /** HTTP status the client got (200, 429, 499, ...). */
-  @ApiPropertyOptional({ example: 200 })
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -86,7 +86,7 @@ export class UsageLogsQueryDto extends UsageDailyQueryDto {
   status?: number;
 
   /** Page number from 1 (ignored when `cursor` is given). Deep pages cost an offset; prefer `cursor`. */
-  @ApiPropertyOptional({ example: 1, default: 1 })
+  @ApiPropertyOptional({ example: 1, default: 1, type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -95,7 +95,7 @@ export class UsageLogsQueryDto extends UsageDailyQueryDto {
   p?: number;
 
   /** Page size, 1..100 (default 20). */
-  @ApiPropertyOptional({ example: 20, default: 20 })
+  @ApiPropertyOptional({ example: 20, default: 20, type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -104,7 +104,7 @@ export class UsageLogsQueryDto extends UsageDailyQueryDto {
   size?: number;
 
   /** Records with an id below this one (the previous page's `nextCursor`). */
-  @ApiPropertyOptional({ example: 1234 })
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -120,7 +120,7 @@ export class UsageExportQueryDto extends UsageDailyQueryDto {
   format?: 'csv';
 
   /** HTTP status the client got. */
-  @ApiPropertyOptional({ example: 200 })
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Transform(toInt)
   @IsInt()

@@ -8,32 +8,32 @@ export class UserUsageDto {
   @ApiProperty({ example: '0.000110' })
   cost: string;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   userId: number;
 
   /** Total tokens (prompt + completion). */
-  @ApiProperty({ example: 55 })
+  @ApiProperty({ example: 55, type: 'integer' })
   totalUnit: number;
 }
 
 /** Usage of one day (UTC, or local to `tz`) and model (summed over tokens, and over users unless filtered). */
 export class DailyUsageDto {
-  @ApiProperty({ example: '2023-03-18' })
+  @ApiProperty({ example: '2023-03-18', format: 'date', description: 'YYYY-MM-DD, UTC or local to tz' })
   day: string;
 
   @ApiProperty({ example: 'gpt-3.5-turbo' })
   model: string;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, type: 'integer' })
   requests: number;
 
-  @ApiProperty({ example: 40 })
+  @ApiProperty({ example: 40, type: 'integer' })
   promptTokens: number;
 
-  @ApiProperty({ example: 15 })
+  @ApiProperty({ example: 15, type: 'integer' })
   completionTokens: number;
 
-  @ApiProperty({ example: 55 })
+  @ApiProperty({ example: 55, type: 'integer' })
   totalTokens: number;
 
   /** USD, 6 decimals, rounded half up. */
@@ -41,43 +41,43 @@ export class DailyUsageDto {
   cost: string;
 
   /** Quota units charged (500,000 = 1 USD). */
-  @ApiProperty({ example: 55 })
+  @ApiProperty({ example: 55, type: 'integer' })
   quota: number;
 }
 
 /** One raw usage record (a relayed request): tokens, cost in USD, quota units, HTTP status, latency in ms. */
 export class UsageLogDto {
-  @ApiProperty({ example: 1234 })
+  @ApiProperty({ example: 1234, type: 'integer' })
   id: number;
 
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, type: 'integer' })
   userId: number;
 
   /** The API token; null when the user relayed with its own access token. */
-  @ApiProperty({ example: 3, nullable: true, type: Number })
+  @ApiProperty({ example: 3, nullable: true, type: 'integer' })
   tokenId: number | null;
 
-  @ApiProperty({ example: 1, nullable: true, type: Number })
+  @ApiProperty({ example: 1, nullable: true, type: 'integer' })
   keyId: number | null;
 
   @ApiProperty({ example: 'gpt-3.5-turbo' })
   model: string;
 
-  @ApiProperty({ example: 40 })
+  @ApiProperty({ example: 40, type: 'integer' })
   promptTokens: number;
 
-  @ApiProperty({ example: 15 })
+  @ApiProperty({ example: 15, type: 'integer' })
   completionTokens: number;
 
-  @ApiProperty({ example: 55 })
+  @ApiProperty({ example: 55, type: 'integer' })
   totalTokens: number;
 
   /** Prompt tokens served from the provider's cache (part of promptTokens, billed at the cached-input price). */
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ example: 0, type: 'integer' })
   cachedTokens: number;
 
   /** Reasoning tokens (part of completionTokens, billed as output). */
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ example: 0, type: 'integer' })
   reasoningTokens: number;
 
   /** USD, 6 decimals, rounded half up. */
@@ -89,16 +89,16 @@ export class UsageLogDto {
   costUsd: string;
 
   /** Quota units charged (0 when refunded). */
-  @ApiProperty({ example: 55 })
+  @ApiProperty({ example: 55, type: 'integer' })
   quota: number;
 
-  @ApiProperty({ example: 200 })
+  @ApiProperty({ example: 200, type: 'integer' })
   statusCode: number;
 
   @ApiProperty({ example: false })
   isStream: boolean;
 
-  @ApiProperty({ example: 840 })
+  @ApiProperty({ example: 840, type: 'integer' })
   latencyMs: number;
 
   @ApiProperty({ example: '203.0.113.7' })
@@ -107,7 +107,7 @@ export class UsageLogDto {
   @ApiProperty({ example: 'req-5f1c' })
   requestId: string;
 
-  @ApiProperty({ example: '2023-03-18T10:15:00.000Z' })
+  @ApiProperty({ example: '2023-03-18T10:15:00.000Z', format: 'date-time' })
   createdAt: string;
 }
 
@@ -117,14 +117,14 @@ export class UsageLogPageDto {
   items: UsageLogDto[];
 
   /** Pass as `cursor` for the next (older) page; null on the last page. */
-  @ApiPropertyOptional({ example: 1215, nullable: true, type: Number })
+  @ApiPropertyOptional({ example: 1215, nullable: true, type: 'integer' })
   nextCursor: number | null;
 
   /** The page number when paginating by `p`; null with `cursor`. */
-  @ApiPropertyOptional({ example: 1, nullable: true, type: Number })
+  @ApiPropertyOptional({ example: 1, nullable: true, type: 'integer' })
   page: number | null;
 
-  @ApiProperty({ example: 20 })
+  @ApiProperty({ example: 20, type: 'integer' })
   size: number;
 }
 

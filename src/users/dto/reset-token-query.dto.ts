@@ -11,7 +11,7 @@ export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-
  * not a UUID, given twice) = a random UUID v4, as before (the answer shows which token is set).
  */
 export class ResetTokenQueryDto {
-  @ApiPropertyOptional({ example: '881a30d2-2fc8-4758-a07e-7d9ad5f34266', description: 'the new access token when it is a UUID; otherwise a random one is set (the answer shows it)' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'the new access token when it is a UUID (e.g. 881a30d2-2fc8-4758-a07e-7d9ad5f34266); otherwise a random one is set (the answer shows it)' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && UUID_TEXT.test(value) ? value : undefined))
   @IsString()

@@ -4,7 +4,7 @@ import type { IssuedSession } from '../sessions.service';
 
 /** The user a session belongs to, as an SSO or password login shows it. */
 export class SessionUserDto {
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, type: 'integer' })
   id: number;
 
   @ApiProperty({ example: 'alice' })
@@ -22,7 +22,7 @@ export class SessionResponseDto {
   @ApiProperty({ example: 'tgs_3kR9yQ0c1mV7nX2pL5tB8wZ4aH6jD0fG2sK7uE1oI9rT3vY5', description: 'session token, shown once' })
   access_token: string;
 
-  @ApiProperty({ example: 1741867200, description: 'unix seconds' })
+  @ApiProperty({ example: 1741867200, description: 'unix seconds', type: 'integer' })
   expires_at: number;
 
   @ApiProperty({ type: SessionUserDto })

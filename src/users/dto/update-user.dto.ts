@@ -25,13 +25,13 @@ export class UpdateUserDto extends PolicyFieldsDto {
   name?: string;
 
   /** 1 common user, 10 admin. Root (100) cannot be granted. */
-  @ApiPropertyOptional({ example: 10, enum: [Role.Common, Role.Admin] })
+  @ApiPropertyOptional({ example: 10, enum: [Role.Common, Role.Admin], type: 'integer' })
   @IsOptional()
   @IsIn([Role.Common, Role.Admin], { message: 'role must be 1 (common user) or 10 (admin); root (100) cannot be granted' })
   role?: Role;
 
   /** 1 enabled, 2 disabled: a disabled user's tokens and sessions stop working at once (root cannot be disabled). */
-  @ApiPropertyOptional({ example: 2, enum: [UserStatus.Enabled, UserStatus.Disabled] })
+  @ApiPropertyOptional({ example: 2, enum: [UserStatus.Enabled, UserStatus.Disabled], type: 'integer' })
   @IsOptional()
   @IsIn([UserStatus.Enabled, UserStatus.Disabled], { message: 'status must be 1 (enabled) or 2 (disabled)' })
   status?: UserStatus;

@@ -9,7 +9,7 @@ import type { UserEntity } from '../entities/user.entity';
  * created it (init, add, reset); elsewhere masked `df59****61ad`.
  */
 export class UserResponseDto extends PolicyViewDto {
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, type: 'integer' })
   id: number;
 
   @ApiProperty({ example: 'u1' })
@@ -18,16 +18,16 @@ export class UserResponseDto extends PolicyViewDto {
   @ApiProperty({ example: '6ac4bd1a-18a6-4c25-922f-db689a299e38', description: 'full only when just created or reset; else masked (6ac4****9e38)' })
   token: string;
 
-  @ApiProperty({ example: '2023-05-28T10:48:29.018Z' })
+  @ApiProperty({ example: '2023-05-28T10:48:29.018Z', format: 'date-time' })
   createdAt: string;
 
-  @ApiProperty({ example: '2023-05-28T10:48:29.018Z' })
+  @ApiProperty({ example: '2023-05-28T10:48:29.018Z', format: 'date-time' })
   updatedAt: string;
 
   @ApiProperty({ example: false })
   IsDelete: boolean;
 
-  @ApiProperty({ example: 1, description: '1 common user, 10 admin, 100 root' })
+  @ApiProperty({ example: 1, enum: [1, 10, 100], type: 'integer', description: '1 common user, 10 admin, 100 root' })
   role: number;
 
   /** Remaining budget in quota units (500,000 = 1 USD), what instances hold in leases included; null = unlimited. */
