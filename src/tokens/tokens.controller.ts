@@ -208,7 +208,7 @@ export class TokensController {
   @Authenticated({ newApiUserHeader: true })
   @UseGuards(RevealLimitsGuard)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Give one own token a new key (answered like reveal); the old key keeps working grace_seconds (at most a day), then stops on every instance' })
+  @ApiOperation({ operationId: 'rotateTokenKey', summary: 'Give one own token a new key (answered like reveal); the old key keeps working grace_seconds (at most a day), then stops on every instance' })
   @ApiParam(ID_PARAM)
   @ApiBody({ type: GracePeriodDto, required: false })
   @ApiOkResponse({ schema: envelopeOf(TokenKeyDto) })

@@ -25,8 +25,12 @@ import { PasswordChangeLimitsGuard } from './password-change-limits.guard';
 import { UsersService } from './users.service';
 
 
-/** A new user's budget fields (not in seed 003): unlimited, nothing used, the default group. */
-const BUDGET = { quota: null, used_quota: 0, request_count: 0, groups: ['default'] };
+/** A new user's budget and policy fields (not in seed 003): unlimited, nothing used, the default group, no rate limit or reset. */
+const BUDGET = {
+  quota: null, used_quota: 0, request_count: 0, groups: ['default'],
+  rpm_limit: null, tpm_limit: null, max_parallel_requests: null,
+  quota_reset_period: 'never', quota_reset_amount: null, quota_reset_tz: '+00:00', next_reset_at: null, previous_key_expires_at: null,
+};
 /** Seed 003's example users (its +08:00 times in UTC); tokens masked where the route masks them. */
 const SEED_ROOT = { id: 1, name: 'root', token: 'df5982d6-d8fb-4eef-a513-24d0831f61ad', createdAt: '2023-05-28T10:47:19.000Z', updatedAt: '2023-05-28T10:47:19.000Z', IsDelete: false, role: 100, ...BUDGET };
 const SEED_U1 = { id: 2, name: 'u1', token: '6ac4bd1a-18a6-4c25-922f-db689a299e38', createdAt: '2023-05-28T10:48:29.018Z', updatedAt: '2023-05-28T10:48:29.018Z', IsDelete: false, role: 1, ...BUDGET };

@@ -71,6 +71,7 @@ const OPERATION_IDS: Record<string, string> = {
   'get /api/token/{id}': 'getToken',
   'delete /api/token/{id}': 'deleteToken',
   'post /api/token/{id}/key': 'revealTokenKey',
+  'post /api/token/{id}/rotate': 'rotateTokenKey',
   'get /api/usage/token': 'getTokenUsage',
   'get /1/usages': 'listUsages',
   'get /1/usages/daily': 'listDailyUsages',
