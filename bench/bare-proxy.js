@@ -1,4 +1,4 @@
-// The bench's reference point (issue 4): a bare node:http pass-through proxy to the upstream on
+// The bench's reference point: a bare node:http pass-through proxy to the upstream on
 // port process.argv[2], no auth, no metering. Plain JavaScript, run with plain `node` (no ts-node,
 // which loads `domain` and slows every process it runs in). Reports its port over IPC.
 'use strict';

@@ -1,4 +1,4 @@
-// The bench's load generator (issue 4): autocannon in a plain-node child (no ts-node, which loads
+// The bench's load generator: autocannon in a plain-node child (no ts-node, which loads
 // `domain` and would make the generator itself slower than the servers it measures). Takes the
 // autocannon options as JSON in argv[2], reports { rps, p50, p99, errors } over IPC.
 'use strict';

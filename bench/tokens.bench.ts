@@ -1,5 +1,5 @@
 /**
- * Tokens benchmark (issue 3): seeds 100,000 tokens over 1,000 users directly in the database
+ * Tokens benchmark: seeds 100,000 tokens over 1,000 users directly in the database
  * (batched multi-row INSERTs), boots the real app on a local port and prints p50/p99 latency of
  * list page 1, search by name, search by key fragment, and a batch update of 1,000 ids, on SQLite
  * (a temp file) and, when TEST_DATABASE_URL is set, on a fresh MariaDB/MySQL database (dropped after).

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:usages` (issue 5): fills 1,000,000 usage records over 90 days and 1,000 users
+ * `npm run bench:usages`: fills 1,000,000 usage records over 90 days and 1,000 users
  * (bulk multi-row INSERTs, then each rollup with one INSERT ... SELECT ... GROUP BY, so rollups
  * equal the records), boots the real app on that database and prints p50/p99 latency over HTTP of
  *   - GET /1/usages for one month (admin, every user): a 30-day window not aligned to months, and a calendar month
@@ -7,7 +7,7 @@
  *   - GET /1/usages/daily for one user and one month, in UTC days and in the local days of +08:00,
  *   - GET /1/usages/logs page 1 and page 100 with a filter (model), and a user's page 1 and a cursor page.
  * Runs on SQLite (temp file) and, when TEST_DATABASE_URL (or BENCH_DATABASE_URL) is set, on MySQL/MariaDB
- * in a database created for the run and dropped after. Target (issue 5): each p50 < 20 ms on MariaDB.
+ * in a database created for the run and dropped after. Target: each p50 < 20 ms on MariaDB.
  * Env: BENCH_RECORDS (default 1000000), BENCH_SAMPLES (default 200), BENCH_DB=sqlite|mariadb to run one.
  * Figures are printed, never asserted.
  */

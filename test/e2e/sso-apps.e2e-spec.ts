@@ -21,7 +21,7 @@ const SEED_EXAMPLE = {
 };
 const now = () => Math.floor(Date.now() / 1000);
 
-describe.each(testDatabases())('SSO token apps (seed 004, issue 6) on %s', (_label, database) => {
+describe.each(testDatabases())('SSO token apps (seed 004) on %s', (_label, database) => {
   let t: TestApp;
   let root: TestUser;
   let plain: TestUser;

@@ -43,7 +43,7 @@ function csvLines(text: string): string[] {
   return text.split('\r\n').filter((l) => l !== '');
 }
 
-describe.each(testDatabases())('Usages (issue 5) on %s', (_label, database) => {
+describe.each(testDatabases())('Usages (seed 003) on %s', (_label, database) => {
   let t: TestApp;
   let recorder: UsageRecorder;
   let root: TestUser;
