@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { STUB_REPLY } from '../support/stub-upstream';
 import { BuiltServer, FLOW_MODEL, startBuiltServer } from './support/built-server';
+import type { FlowResult } from './flows/flow-io';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -33,22 +34,6 @@ async function runFlow(server: BuiltServer, flow: string, user: string): Promise
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`the ${flow} flow failed:\n${stdout ?? ''}${stderr ?? ''}`);
   }
-}
-
-/** flows/flow-io.ts' FlowResult (the flows compile apart, as ES modules). */
-interface FlowResult {
-  userId: number;
-  tokenId: number;
-  revealedKeyLength: number;
-  listedTokenNames: string[];
-  tokenUsageName: string;
-  models: string[];
-  chatContent: string | null;
-  chatModel: string;
-  chatTotalTokens: number | undefined;
-  unknownModel: { status: number; code: string | null; type: string };
-  usageLogs: { model: string; tokenId: number | null; totalTokens: number; statusCode: number }[];
-  myUsageTotalUnit: number;
 }
 
 /**
