@@ -85,6 +85,15 @@ describe.each(testDatabases())('null and out-of-range inputs get a 400 naming th
     await t.http.post('/1/login').send({ name: 'surrogates', password: '💸'.repeat(18) }).expect(200);
   });
 
+  it('PUT /1/prices with an array where a price object goes is a 400 naming prices, and changes nothing (found by the fuzz)', async () => {
+    const before = (await t.http.get('/1/prices').set(auth(root.token)).expect(200)).body;
+    for (const prices of [[[]], [[{ model: 'nested', input: '1', output: '1' }]], ['gpt-4o'], [{ model: 'fine', input: '1', output: '1' }, []]]) {
+      const res = await t.http.put('/1/prices').set(auth(root.token)).send({ prices }).expect(400);
+      expect(res.body.message).toMatch(/^prices must be an array of \{model, input, output\} objects/);
+    }
+    expect((await t.http.get('/1/prices').set(auth(root.token)).expect(200)).body).toEqual(before);
+  });
+
   it('unknown fields stay ignored even when null (the seeds carry extras)', async () => {
     await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ name: 'u1-renamed', extra: null }).expect(200);
   });

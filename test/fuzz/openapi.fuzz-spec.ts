@@ -162,19 +162,19 @@ describe.each(testDatabases())(`The API fuzz (seed ${settings.seed}) on %s`, (la
     expect(operations.length).toBeGreaterThan(0);
     const budget = settings.budgetMs / operations.length;
     const failures: string[] = [];
-    let requests = 0;
+    const statuses = new Map<number, number>();
     for (const operation of operations) {
       const property = fc.asyncProperty(fc.constantFrom(...ROLES), requestFor(document, operation), async (role, request) => {
         const { url, headers, body } = compose(operation, role, request);
         const started = Date.now();
         let res: { status: number; text: string };
-        requests++;
         try {
           res = await call(operation.method.toUpperCase(), url, { headers, body });
         } catch (error) {
           const reason = (error as Error).name === 'TimeoutError' ? `no whole answer within ${settings.requestMs} ms` : (error as Error).message;
           throw new Error(`${operation.method.toUpperCase()} ${url} as ${role}: ${reason} (after ${Date.now() - started} ms)`);
         }
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status >= 500) throw new Error(`${operation.method.toUpperCase()} ${url} as ${role}: ${res.status} ${res.text.slice(0, 300)}`);
       });
       const details = await fc.check(property, { seed: settings.seed, numRuns: settings.runs, interruptAfterTimeLimit: budget, endOnFailure: !settings.shrink });
@@ -187,7 +187,10 @@ describe.each(testDatabases())(`The API fuzz (seed ${settings.seed}) on %s`, (la
         );
       }
     }
-    if (!settings.quiet) process.stdout.write(`fuzz on ${label}: ${operations.length} operations, ${requests} requests, seed ${settings.seed}\n`);
+    if (!settings.quiet) {
+      const tally = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ');
+      process.stdout.write(`fuzz on ${label}: seed ${settings.seed}, ${operations.length} operations, answers ${tally}\n`);
+    }
     expect(failures).toEqual([]);
     expect((await call('GET', '/healthz')).status).toBe(200);
   }, settings.budgetMs * 2 + 120_000);
