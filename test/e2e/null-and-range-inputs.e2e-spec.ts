@@ -72,6 +72,28 @@ describe.each(testDatabases())('null and out-of-range inputs get a 400 naming th
     expect(tokens.body).toEqual({ success: false, message: 'id must be a positive integer' });
   });
 
+  it('PUT /1/me/password with a lone surrogate in password or old_password is a 400 naming the field, and sets nothing (found by the fuzz)', async () => {
+    const member = await addUser(t.http, root, 'surrogates');
+    const put = (body: object) => t.http.put('/1/me/password').set(auth(member.token)).send(body);
+    expect((await put({ password: '\ud800'.repeat(10) }).expect(400)).body).toEqual({ message: 'password must be well-formed Unicode text (no lone surrogates)' });
+    expect((await put({ password: 'fine-password-a\udfff' }).expect(400)).body).toEqual({ message: 'password must be well-formed Unicode text (no lone surrogates)' });
+    expect((await put({ old_password: '(}<q/\ud800', password: 'fine-password-1' }).expect(400)).body).toEqual({
+      message: 'old_password must be well-formed Unicode text (no lone surrogates)',
+    });
+    expect((await put({ password: '💸'.repeat(19) }).expect(400)).body).toEqual({ message: 'password must be at most 72 bytes' }); // 76 bytes, pairs count whole
+    await put({ password: '💸'.repeat(18) }).expect(200); // 72 bytes: no password was set before, so no old_password is asked
+    await t.http.post('/1/login').send({ name: 'surrogates', password: '💸'.repeat(18) }).expect(200);
+  });
+
+  it('PUT /1/prices with an array where a price object goes is a 400 naming prices, and changes nothing (found by the fuzz)', async () => {
+    const before = (await t.http.get('/1/prices').set(auth(root.token)).expect(200)).body;
+    for (const prices of [[[]], [[{ model: 'nested', input: '1', output: '1' }]], ['gpt-4o'], [{ model: 'fine', input: '1', output: '1' }, []]]) {
+      const res = await t.http.put('/1/prices').set(auth(root.token)).send({ prices }).expect(400);
+      expect(res.body.message).toMatch(/^prices must be an array of \{model, input, output\} objects/);
+    }
+    expect((await t.http.get('/1/prices').set(auth(root.token)).expect(200)).body).toEqual(before);
+  });
+
   it('unknown fields stay ignored even when null (the seeds carry extras)', async () => {
     await t.http.patch(`/1/users/${user.id}`).set(auth(root.token)).send({ name: 'u1-renamed', extra: null }).expect(200);
   });

@@ -10,6 +10,8 @@ export interface ChildServer {
   kill(): Promise<void>;
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
+  /** What it printed so far (stdout and stderr), and its exit code once it has exited. */
+  output(): { text: string; exitCode: number | null };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -67,5 +69,6 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
       child.kill('SIGTERM');
       await exited;
     },
+    output: () => ({ text: output, exitCode: child.exitCode }),
   };
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateBy, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Length, Matches, ValidateBy, ValidateNested } from 'class-validator';
 import { isPriceString } from '../cost';
 
 const toStringValue = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
@@ -44,10 +44,14 @@ export class PriceInputDto {
   cached_input?: string;
 }
 
-/** `PUT /1/prices`: adds or replaces the listed models' prices; others stay. */
+/**
+ * `PUT /1/prices`: adds or replaces the listed models' prices; others stay. Each item must be an
+ * object: `@ValidateNested` alone passes an array item (`[[]]`) through unchecked.
+ */
 export class PutPricesDto {
   @ApiProperty({ type: [PriceInputDto] })
   @IsArray()
+  @IsObject({ each: true, message: 'prices must be an array of {model, input, output} objects' })
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
   @ValidateNested({ each: true })
