@@ -26,7 +26,8 @@ export function keyHint(secret: string): string {
 
 /**
  * Upstream keys of seed 003 (`/1/keys`), admin only. Keys are encrypted with the master key;
- * every change publishes a `key` invalidation so the relay's routing cache reloads.
+ * every change publishes a `key` invalidation so the relay's routing cache reloads, and leaves an audit
+ * record (`key.create`, `key.update`, `key.delete`) in its own transaction.
  */
 @Injectable()
 export class KeysService {

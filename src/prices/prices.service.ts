@@ -16,7 +16,8 @@ import { priceAuditView } from './price-audit-view';
  * Model prices: the `model_prices` table, held in memory (reloaded on every `price`
  * invalidation, local or from another instance), so pricing a request costs no query. A row that
  * does not read as a price (hand-edited, or carried over out of range) is logged and left out;
- * a failed reload is logged and the table in memory stays as it was.
+ * a failed reload is logged and the table in memory stays as it was. Changes leave audit records
+ * (`price.update` per model, `price.delete`) in their transaction.
  */
 @Injectable()
 export class PricesService implements OnModuleInit {

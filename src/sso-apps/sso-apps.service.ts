@@ -35,7 +35,8 @@ export const NO_PERMISSION = 'no permission';
 /**
  * The config API of seed 004's token apps (admin only): upsert, list, content, delete, deleteBatch,
  * Datafor's token generator, and link/unlink of existing users (which users an app may
- * sign in besides those it creates). Secrets are encrypted at rest and never shown.
+ * sign in besides those it creates). Secrets are encrypted at rest and never shown. Every change leaves
+ * an audit record (`sso_app.*`, one per app) in its own transaction.
  */
 @Injectable()
 export class SsoAppsService {

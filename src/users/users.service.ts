@@ -58,7 +58,8 @@ export function includesAdministrator(roles: string[]): boolean {
 
 /**
  * Users of seed 003 and their access tokens (UUID v4, stored as HMAC-SHA-256 + masked hint).
- * Also the {@link AccessTokenResolver} behind the global guard.
+ * Also the {@link AccessTokenResolver} behind the global guard. Admin changes (`user.*`) and logins
+ * (`login.*`, `sso.login`) leave an audit record in the transaction of the change (a failed login in its own).
  */
 @Injectable()
 export class UsersService extends AccessTokenResolver {

@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
 import { Clock } from '../../src/common/clock';
@@ -45,7 +46,7 @@ describe.each(testDatabases())('Audit log on %s', (_label, database) => {
     const records: AuditRecord[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.http
+      const res: Response = await t.http
         .get('/1/audit')
         .query({ ...query, limit: 500, ...(cursor ? { cursor } : {}) })
         .set(auth(root.token))
@@ -313,7 +314,7 @@ describe.each(testDatabases())('Audit log on %s', (_label, database) => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res = await t.http
+        const res: Response = await t.http
           .get('/1/audit')
           .query({ limit: 3, ...(cursor ? { cursor } : {}) })
           .set(auth(root.token))
