@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'login.success',
   'login.failure',
   'sso.login',
+  'sso.login_failure',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

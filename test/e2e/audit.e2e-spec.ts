@@ -237,6 +237,13 @@ describe.each(testDatabases())('Audit log on %s', (_label, database) => {
       const record = await one();
       expect(record).toMatchObject({ action: 'sso.login', targetType: 'sso_app', targetId: 'AuditApp', actorId: res.body.data.user.id, actorRole: 1, changes: null });
       expect(JSON.stringify(record)).not.toContain(jwt);
+      await t.http.get('/sso/AuditApp').query({ token: jwt }).expect(401); // replayed
+      const replay = await one();
+      expect(replay).toMatchObject({ action: 'sso.login_failure', targetType: 'sso_app', targetId: 'AuditApp', actorId: null, actorRole: null, changes: null });
+      expect(JSON.stringify(replay)).not.toContain(jwt);
+      const forged = await ExternalIssuer.hmac('HS256').sign({ loginname: 'sso-audited' });
+      await t.http.post('/sso/AuditApp').set('Authorization', `Bearer ${forged}`).expect(401);
+      expect(await one()).toMatchObject({ action: 'sso.login_failure', targetId: 'AuditApp' });
     });
 
     it('link, unlink, delete and a batch delete each record once per app', async () => {
