@@ -3,14 +3,17 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
+import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { InvalidationBus } from './common/cache/invalidation-bus';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { bodyParsers } from './common/http/body-parsers';
 import { createValidationPipe } from './common/http/validation.pipe';
+import { requestContextOptions } from './common/request-context/request-context';
 import { buildThrottlerOptions } from './common/throttle/throttler-options';
 import { EnvironmentVariables, validateEnv } from './config/env.validation';
 import { buildLoggerOptions } from './config/logger.options';
@@ -62,6 +65,8 @@ export class AppModule implements NestModule {
           },
         }),
         CommonModule,
+        ClsModule.forRoot(requestContextOptions()),
+        AuditModule,
         // Rate limits (in Redis with REDIS_URL); routes opt in with @UseGuards(…), see buildThrottlerOptions.
         ThrottlerModule.forRootAsync({
           inject: [InvalidationBus, ConfigService],

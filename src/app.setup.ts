@@ -20,6 +20,7 @@ export const API_TAGS: Record<string, string> = {
   Prices: 'Model prices in USD per 1M tokens: any user reads them, admins change them',
   Usages: 'Usage reports: cost and tokens per user, day and model, raw records and CSV (seed 003)',
   'SSO Token Apps': "JWT single sign-on apps as Datafor's token API (seed 004; `{success, msg}`), and the SSO login",
+  Audit: 'The audit log: every admin change of users, keys, prices and SSO apps, and every login (admin only)',
   Health: 'Liveness and readiness probes',
 };
 

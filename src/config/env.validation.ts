@@ -88,6 +88,12 @@ export class EnvironmentVariables {
   @Min(0)
   USAGE_RETENTION_DAYS = 90;
 
+  /** Days audit records are kept; older ones are purged hourly in batches. 0 keeps them forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  AUDIT_RETENTION_DAYS = 365;
+
   /**
    * UTC offset of the days of the usage reports when a request gives no `tz` (clients of seed 003
    * such as opencatd's send only `from`/`to`): `Z` or whole hours, e.g. `+08:00`. Unset: UTC.

@@ -1,3 +1,4 @@
+import { AuditRecordEntity } from '../audit/entities/audit-record.entity';
 import { ChangeEventEntity } from '../common/cache/entities/change-event.entity';
 import { QuotaLeaseEntity } from '../metering/entities/quota-lease.entity';
 import { QuotaResetEntity } from '../metering/entities/quota-reset.entity';
@@ -15,4 +16,4 @@ import { SessionEntity } from '../users/entities/session.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
 /** Every TypeORM entity, for the app and the CLI. Each domain module adds its own here. */
-export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsageHourlyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity, QuotaResetEntity];
+export const ENTITIES = [UserEntity, TokenEntity, UsageRecordEntity, UsageDailyEntity, UsageHourlyEntity, UsagePeriodUserEntity, KeyEntity, PriceEntity, SessionEntity, SsoAppEntity, SsoLinkEntity, SsoReplayClaimEntity, ChangeEventEntity, QuotaLeaseEntity, QuotaResetEntity, AuditRecordEntity];

@@ -1,6 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { diffViews } from '../audit/audit-changes';
+import { AuditService } from '../audit/audit.service';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { CryptoService, maskSecret } from '../common/crypto/crypto.service';
 import { CreateKeyDto } from './dto/create-key.dto';
@@ -11,6 +13,7 @@ import { ApiType, ApiTypeInput, KeyEntity, KeyStatus } from './entities/key.enti
 import { keyNameConvention } from './key-name-conventions';
 import { isUniqueViolation } from '../database/unique-violation';
 import { KeyPool } from './key-pool.service';
+import { keyAuditView } from './key-audit-view';
 
 /** Defaults of a new key. */
 export const OPENAI_DEFAULT_ENDPOINT = 'https://api.openai.com/v1';
@@ -23,7 +26,8 @@ export function keyHint(secret: string): string {
 
 /**
  * Upstream keys of seed 003 (`/1/keys`), admin only. Keys are encrypted with the master key;
- * every change publishes a `key` invalidation so the relay's routing cache reloads.
+ * every change publishes a `key` invalidation so the relay's routing cache reloads, and leaves an audit
+ * record (`key.create`, `key.update`, `key.delete`) in its own transaction.
  */
 @Injectable()
 export class KeysService {
@@ -32,6 +36,7 @@ export class KeysService {
     private readonly crypto: CryptoService,
     private readonly bus: InvalidationBus,
     private readonly pool: KeyPool,
+    private readonly audit: AuditService,
   ) {}
 
   /** Every key by id, masked. */
@@ -75,7 +80,12 @@ export class KeysService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.uniquely(name, keyHash, undefined, () => this.keys.insert(key));
+    await this.uniquely(name, keyHash, undefined, () =>
+      this.keys.manager.transaction(async (manager) => {
+        await manager.insert(KeyEntity, key);
+        await this.audit.record(manager, { action: 'key.create', targetType: 'key', targetId: key.id, changes: diffViews(null, keyAuditView(key)) });
+      }),
+    );
     this.bus.publish({ topic: 'key', id: key.id });
     return toKeyResponse(key);
   }
@@ -91,6 +101,7 @@ export class KeysService {
    */
   async update(id: number, dto: UpdateKeyDto): Promise<KeyResponseDto> {
     const key = await this.find(id);
+    const before = keyAuditView(key);
     const requestedType = dto.api_type === undefined ? undefined : storedApiType(dto.api_type);
     const typeChanged = requestedType !== undefined && requestedType !== key.apiType;
     const apiType = requestedType ?? key.apiType;
@@ -119,15 +130,24 @@ export class KeysService {
       key.status = dto.status;
     }
     key.updatedAt = new Date();
-    await this.uniquely(key.name, key.keyHash, key.id, () => this.keys.save(key));
+    await this.uniquely(key.name, key.keyHash, key.id, () =>
+      this.keys.manager.transaction(async (manager) => {
+        await manager.save(KeyEntity, key);
+        await this.audit.record(manager, { action: 'key.update', targetType: 'key', targetId: key.id, changes: diffViews(before, keyAuditView(key)) });
+      }),
+    );
     this.bus.publish({ topic: 'key', id: key.id });
     return toKeyResponse(key, this.pool.lastUsed(key.id));
   }
 
-  /** Deletes a key for good (usage records keep its id). @throws NotFoundException (404). */
+  /** Deletes a key for good (usage records keep its id), with its audit record. @throws NotFoundException (404). */
   async remove(id: number): Promise<void> {
-    const result = await this.keys.delete({ id });
-    if (!result.affected) throw new NotFoundException(`key ${id} not found`);
+    await this.keys.manager.transaction(async (manager) => {
+      const key = await manager.findOneBy(KeyEntity, { id });
+      const result = key ? await manager.delete(KeyEntity, { id }) : undefined;
+      if (!key || !result?.affected) throw new NotFoundException(`key ${id} not found`);
+      await this.audit.record(manager, { action: 'key.delete', targetType: 'key', targetId: id, changes: diffViews(keyAuditView(key), null) });
+    });
     this.bus.publish({ topic: 'key', id });
   }
 

@@ -2,18 +2,22 @@ import { Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/com
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { diffViews } from '../audit/audit-changes';
+import { AuditService } from '../audit/audit.service';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { EnvironmentVariables } from '../config/env.validation';
 import { ModelPrice, parsePrice, parseStoredMicro } from './cost';
 import { PriceInputDto } from './dto/put-prices.dto';
 import { PriceResponseDto, toPriceResponse } from './dto/price-response.dto';
 import { PriceEntity } from './entities/price.entity';
+import { priceAuditView } from './price-audit-view';
 
 /**
  * Model prices: the `model_prices` table, held in memory (reloaded on every `price`
  * invalidation, local or from another instance), so pricing a request costs no query. A row that
  * does not read as a price (hand-edited, or carried over out of range) is logged and left out;
- * a failed reload is logged and the table in memory stays as it was.
+ * a failed reload is logged and the table in memory stays as it was. Changes leave audit records
+ * (`price.update` per model, `price.delete`) in their transaction.
  */
 @Injectable()
 export class PricesService implements OnModuleInit {
@@ -26,6 +30,7 @@ export class PricesService implements OnModuleInit {
     @InjectRepository(PriceEntity) private readonly prices: Repository<PriceEntity>,
     private readonly bus: InvalidationBus,
     config: ConfigService<EnvironmentVariables, true>,
+    private readonly audit: AuditService,
   ) {
     const raw = config.get('DEFAULT_MODEL_PRICE', { infer: true });
     if (raw) {
@@ -67,7 +72,7 @@ export class PricesService implements OnModuleInit {
     });
   }
 
-  /** Adds or replaces the given prices in one transaction; returns the whole table. */
+  /** Adds or replaces the given prices in one transaction, with a `price.update` audit record per model; returns the whole table. */
   async put(entries: PriceInputDto[]): Promise<PriceResponseDto[]> {
     const now = new Date();
     const rows = entries.map((e) => ({
@@ -78,16 +83,25 @@ export class PricesService implements OnModuleInit {
       updatedAt: now,
     }));
     await this.prices.manager.transaction(async (tx) => {
-      for (const row of rows) await tx.upsert(PriceEntity, row, ['model']);
+      for (const row of rows) {
+        const existing = await tx.findOneBy(PriceEntity, { model: row.model });
+        await tx.upsert(PriceEntity, row, ['model']);
+        const changes = diffViews(existing ? priceAuditView(existing) : null, priceAuditView(row));
+        await this.audit.record(tx, { action: 'price.update', targetType: 'price', targetId: row.model, changes });
+      }
     });
     this.bus.publish({ topic: 'price' });
     return this.list();
   }
 
-  /** Removes a model's price. @throws NotFoundException (404) when it has none. */
+  /** Removes a model's price, with its audit record. @throws NotFoundException (404) when it has none. */
   async remove(model: string): Promise<void> {
-    const result = await this.prices.delete({ model });
-    if (!result.affected) throw new NotFoundException(`model "${model}" has no price`);
+    await this.prices.manager.transaction(async (tx) => {
+      const existing = await tx.findOneBy(PriceEntity, { model });
+      const result = existing ? await tx.delete(PriceEntity, { model }) : undefined;
+      if (!existing || !result?.affected) throw new NotFoundException(`model "${model}" has no price`);
+      await this.audit.record(tx, { action: 'price.delete', targetType: 'price', targetId: model, changes: diffViews(priceAuditView(existing), null) });
+    });
     this.bus.publish({ topic: 'price' });
   }
 

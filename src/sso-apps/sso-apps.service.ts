@@ -4,6 +4,8 @@ import bcrypt from 'bcryptjs';
 import { SignJWT } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { DataSource, In, Repository } from 'typeorm';
+import { diffViews } from '../audit/audit-changes';
+import { AuditService } from '../audit/audit.service';
 import { isAdmin, Principal } from '../common/auth/principal';
 import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
@@ -25,6 +27,7 @@ import { SsoAppEntity } from './entities/sso-app.entity';
 import { SsoLinkEntity } from './entities/sso-link.entity';
 import { claimsFromPayload, isHmacAlgorithm, mapClaims, MASKED_SECRET, MAX_JWT_LENGTH, SSO_APP_NAME, toStringList } from './sso-app-rules';
 import { hsSecretProblem, importVerificationKey, signingKeyFor, unusableSecretMessage } from './sso-keys';
+import { ssoAppAuditView } from './sso-app-audit-view';
 
 /** seed 004's refusal for non-admins. */
 export const NO_PERMISSION = 'no permission';
@@ -32,7 +35,8 @@ export const NO_PERMISSION = 'no permission';
 /**
  * The config API of seed 004's token apps (admin only): upsert, list, content, delete, deleteBatch,
  * Datafor's token generator, and link/unlink of existing users (which users an app may
- * sign in besides those it creates). Secrets are encrypted at rest and never shown.
+ * sign in besides those it creates). Secrets are encrypted at rest and never shown. Every change leaves
+ * an audit record (`sso_app.*`, one per app) in its own transaction.
  */
 @Injectable()
 export class SsoAppsService {
@@ -42,6 +46,7 @@ export class SsoAppsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly crypto: CryptoService,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -86,15 +91,23 @@ export class SsoAppsService {
       clockTolerance: dto.clock_tolerance ?? 60,
       updatedAt: now,
     };
-    if (existing) {
-      await this.apps.update({ id: existing.id }, fields);
-    } else {
-      try {
-        await this.apps.insert(this.apps.create({ ...fields, name: dto.name, creatorId: actor.userId, createdAt: now }));
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        await this.apps.update({ name: dto.name }, fields); // a concurrent create of the same name won: update it
-      }
+    const write = (current: SsoAppEntity | null) =>
+      this.dataSource.transaction(async (manager) => {
+        if (current) {
+          await manager.update(SsoAppEntity, { id: current.id }, fields);
+          const changes = diffViews(ssoAppAuditView(current), ssoAppAuditView({ ...current, ...fields }));
+          await this.audit.record(manager, { action: 'sso_app.update', targetType: 'sso_app', targetId: current.name, changes });
+        } else {
+          const app = manager.create(SsoAppEntity, { ...fields, name: dto.name, creatorId: actor.userId, createdAt: now });
+          await manager.insert(SsoAppEntity, app);
+          await this.audit.record(manager, { action: 'sso_app.create', targetType: 'sso_app', targetId: app.name, changes: diffViews(null, ssoAppAuditView(app)) });
+        }
+      });
+    try {
+      await write(existing);
+    } catch (error) {
+      if (existing || !isUniqueViolation(error)) throw error;
+      await write(await this.findByName(dto.name)); // a concurrent create of the same name won: update it
     }
     return ack(warning ? { warning } : {});
   }
@@ -122,6 +135,7 @@ export class SsoAppsService {
     await this.dataSource.transaction(async (manager) => {
       await manager.delete(SsoLinkEntity, { appId: app.id });
       await manager.delete(SsoAppEntity, { id: app.id });
+      await this.audit.record(manager, { action: 'sso_app.delete', targetType: 'sso_app', targetId: app.name, changes: diffViews(ssoAppAuditView(app), null) });
     });
   }
 
@@ -139,7 +153,11 @@ export class SsoAppsService {
     if (user.role === Role.Root) throw new ForbiddenException('the root account cannot log in through SSO');
     if (user.role >= Role.Admin && actor.role !== Role.Root) throw new ForbiddenException('only root can link an admin account to an SSO app');
     try {
-      await this.links.insert({ appId: app.id, subject: user.name, userId: user.id, createdAt: new Date() });
+      await this.dataSource.transaction(async (manager) => {
+        await manager.insert(SsoLinkEntity, { appId: app.id, subject: user.name, userId: user.id, createdAt: new Date() });
+        const changes = diffViews(null, { user_id: user.id, username: user.name });
+        await this.audit.record(manager, { action: 'sso_app.link', targetType: 'sso_app', targetId: app.name, changes });
+      });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const existing = await this.links.findOne({ where: { appId: app.id, subject: user.name } });
@@ -154,8 +172,12 @@ export class SsoAppsService {
     this.assertAdmin(actor);
     const app = await this.findByName(dto.name);
     const user = await this.findLinkableUser(dto.username);
-    const result = await this.links.delete({ appId: app.id, userId: user.id });
-    if (!result.affected) throw new NotFoundException(`user "${user.name}" is not linked to SSO app "${app.name}"`);
+    await this.dataSource.transaction(async (manager) => {
+      const result = await manager.delete(SsoLinkEntity, { appId: app.id, userId: user.id });
+      if (!result.affected) throw new NotFoundException(`user "${user.name}" is not linked to SSO app "${app.name}"`);
+      const changes = diffViews({ user_id: user.id, username: user.name }, null);
+      await this.audit.record(manager, { action: 'sso_app.unlink', targetType: 'sso_app', targetId: app.name, changes });
+    });
   }
 
   /**
@@ -178,6 +200,9 @@ export class SsoAppsService {
       if (found.length > 0) {
         await manager.delete(SsoLinkEntity, { appId: In(found.map((a) => a.id)) });
         await manager.delete(SsoAppEntity, { id: In(found.map((a) => a.id)) });
+        for (const app of found) {
+          await this.audit.record(manager, { action: 'sso_app.delete', targetType: 'sso_app', targetId: app.name, changes: diffViews(ssoAppAuditView(app), null) });
+        }
       }
       const deleted = new Set(found.map((a) => a.name));
       return { deleted: names.filter((n) => deleted.has(n)), skipped: names.filter((n) => !deleted.has(n)) };

@@ -1,8 +1,9 @@
-import { ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, HttpException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { decodeProtectedHeader, JWTPayload, jwtVerify } from 'jose';
 import { createHash } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Role } from '../common/auth/principal';
 import { CryptoService } from '../common/crypto/crypto.service';
 import { isUniqueViolation } from '../database/unique-violation';
@@ -62,10 +63,12 @@ export class SsoLoginService {
     private readonly users: UsersService,
     private readonly crypto: CryptoService,
     private readonly replay: JtiReplayGuard,
+    private readonly audit: AuditService,
   ) {}
 
   /**
-   * Logs in the JWT's user at app `name`.
+   * Logs in the JWT's user at app `name`. A refusal (4xx) leaves an `sso.login_failure` audit record with no actor
+   * (a success leaves `sso.login`, see UsersService.startSsoSession).
    * @throws NotFoundException (404) unknown app; ForbiddenException (403) disabled app, unusable app secret,
    *   disabled/deleted user, an existing user the app did not create and is not linked to, unknown user with
    *   `inituser` "0", admin account without `allow_admin_roles`;
@@ -73,6 +76,17 @@ export class SsoLoginService {
    *   or no `fieldmap.username` claim.
    */
   async login(name: string, source: JwtSource): Promise<SessionResponseDto> {
+    try {
+      return await this.attempt(name, source);
+    } catch (error) {
+      if (error instanceof HttpException && error.getStatus() < 500) {
+        await this.audit.record(this.dataSource.manager, { action: 'sso.login_failure', targetType: 'sso_app', targetId: name, actor: { id: null, role: null } });
+      }
+      throw error;
+    }
+  }
+
+  private async attempt(name: string, source: JwtSource): Promise<SessionResponseDto> {
     const app = await this.apps.findOne({ where: { name } });
     if (!app) throw new NotFoundException(`unknown SSO app "${name}"`);
     if (!app.enabled) throw new ForbiddenException(`SSO app "${app.name}" is disabled`);

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EnvironmentVariables } from '../config/env.validation';
+import { deleteInBatches } from '../database/batched-delete';
 import { toSqlUtc } from './usage-range';
 
 /** Rows deleted per statement, so a purge never holds long locks. */
@@ -62,23 +63,7 @@ export class UsageRetentionService implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async purgeBefore(cutoff: Date): Promise<number> {
-    const sql =
-      this.dataSource.driver.options.type === 'mysql'
-        ? `DELETE FROM usage_records WHERE created_at < ? ORDER BY created_at LIMIT ${PURGE_BATCH_SIZE}`
-        : `DELETE FROM usage_records WHERE id IN (SELECT id FROM usage_records WHERE created_at < ? ORDER BY created_at LIMIT ${PURGE_BATCH_SIZE})`;
-    let total = 0;
-    for (;;) {
-      const runner = this.dataSource.createQueryRunner();
-      let affected: number;
-      try {
-        affected = (await runner.query(sql, [toSqlUtc(cutoff)], true)).affected ?? 0;
-      } finally {
-        await runner.release();
-      }
-      total += affected;
-      if (affected < PURGE_BATCH_SIZE) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const total = await deleteInBatches(this.dataSource, 'usage_records', 'created_at', toSqlUtc(cutoff), PURGE_BATCH_SIZE);
     if (total > 0) this.logger.log(`purged ${total} usage records older than ${cutoff.toISOString()}`);
     return total;
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { EntityManager, LessThan, Repository } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { CryptoService } from '../common/crypto/crypto.service';
@@ -47,11 +47,12 @@ export class SessionsService {
 
   /**
    * Issues a session for `userId`; also drops that user's expired sessions. `passwordChangeOnly`: the
-   * session may only change the password (a login with a first password).
+   * session may only change the password (a login with a first password). `manager`: the caller's transaction
+   * (the login's audit record commits with the session).
    */
-  async issue(userId: number, via: 'sso' | 'password', appName = '', passwordChangeOnly = false): Promise<IssuedSession> {
+  async issue(userId: number, via: 'sso' | 'password', appName = '', passwordChangeOnly = false, manager: EntityManager = this.sessions.manager): Promise<IssuedSession> {
     const now = Math.floor(Date.now() / 1000);
-    await this.sessions.delete({ userId, expiresAt: LessThan(now) });
+    await manager.delete(SessionEntity, { userId, expiresAt: LessThan(now) });
     const accessToken = SESSION_TOKEN_PREFIX + this.crypto.randomAlphanumeric(48);
     const expiresAt = now + this.ttlSeconds;
     const row = this.sessions.create({
@@ -63,7 +64,7 @@ export class SessionsService {
       expiresAt,
       createdAt: new Date(),
     });
-    await this.sessions.insert(row);
+    await manager.insert(SessionEntity, row);
     return { accessToken, expiresAt, sessionId: row.id, passwordChangeOnly };
   }
 

@@ -9,6 +9,8 @@ import {
 import bcrypt from 'bcryptjs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { diffViews } from '../audit/audit-changes';
+import { AuditService } from '../audit/audit.service';
 import { AccessTokenResolver } from '../common/auth/access-token.resolver';
 import { Principal, Role } from '../common/auth/principal';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
@@ -25,6 +27,7 @@ import { SessionResponseDto, toSessionResponse } from './dto/session-response.dt
 import { toUserResponse, UserResponseDto, userTokenHint } from './dto/user-response.dto';
 import { UserEntity, UserStatus } from './entities/user.entity';
 import { isSessionToken, SessionsService } from './sessions.service';
+import { userAuditView } from './user-audit-view';
 
 /** The root user's fixed id and name (seed 003). */
 export const ROOT_USER = { id: 1, name: 'root' } as const;
@@ -55,7 +58,8 @@ export function includesAdministrator(roles: string[]): boolean {
 
 /**
  * Users of seed 003 and their access tokens (UUID v4, stored as HMAC-SHA-256 + masked hint).
- * Also the {@link AccessTokenResolver} behind the global guard.
+ * Also the {@link AccessTokenResolver} behind the global guard. Admin changes (`user.*`) and logins
+ * (`login.*`, `sso.login`) leave an audit record in the transaction of the change (a failed login in its own).
  */
 @Injectable()
 export class UsersService extends AccessTokenResolver {
@@ -64,6 +68,7 @@ export class UsersService extends AccessTokenResolver {
     private readonly crypto: CryptoService,
     private readonly bus: InvalidationBus,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {
     super();
   }
@@ -97,7 +102,7 @@ export class UsersService extends AccessTokenResolver {
   async initRoot(): Promise<UserResponseDto> {
     if ((await this.users.count()) > 0) throw new ForbiddenException('already initialized: the root user exists');
     try {
-      return await this.insertUser(ROOT_USER.name, Role.Root, ROOT_USER.id);
+      return (await this.insertUser(this.users.manager, ROOT_USER.name, Role.Root, ROOT_USER.id)).answer;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ForbiddenException('already initialized: the root user exists');
       throw error;
@@ -130,7 +135,11 @@ export class UsersService extends AccessTokenResolver {
     const name = dto.name.trim();
     await this.assertNameFree(name);
     try {
-      return await this.insertUser(name, Role.Common);
+      return await this.users.manager.transaction(async (manager) => {
+        const { user, answer } = await this.insertUser(manager, name, Role.Common);
+        await this.audit.record(manager, { action: 'user.create', targetType: 'user', targetId: user.id, changes: diffViews(null, userAuditView(user)) });
+        return answer;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException(`name "${name}" is already taken`);
       throw error;
@@ -180,6 +189,8 @@ export class UsersService extends AccessTokenResolver {
           const added = await managerRunner(manager).exec('UPDATE users SET quota = quota + ? WHERE id = ? AND quota IS NOT NULL', [dto.add_quota, user.id]);
           if (added.affected !== 1) throw new BadRequestException("add_quota: the user's budget is unlimited; set quota first");
         }
+        const after = await manager.findOneByOrFail(UserEntity, { id: user.id });
+        await this.audit.record(manager, { action: 'user.update', targetType: 'user', targetId: user.id, changes: diffViews(userAuditView(user), userAuditView(after)) });
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException(`name "${dto.name}" is already taken`);
@@ -199,7 +210,11 @@ export class UsersService extends AccessTokenResolver {
     if (user.role === Role.Root) throw new ForbiddenException('the root user cannot be deleted');
     if (user.id === actor.userId) throw new ForbiddenException('you cannot delete yourself');
     this.assertMayManage(actor, user);
-    await this.users.update({ id: user.id }, { isDelete: true, tokenHash: null, updatedAt: new Date() });
+    const deleted = { isDelete: true, tokenHash: null, updatedAt: new Date() };
+    await this.users.manager.transaction(async (manager) => {
+      await manager.update(UserEntity, { id: user.id }, deleted);
+      await this.audit.record(manager, { action: 'user.delete', targetType: 'user', targetId: user.id, changes: diffViews(userAuditView(user), userAuditView({ ...user, ...deleted })) });
+    });
     await this.sessions.revokeAllOf(user.id);
     this.bus.publish({ topic: 'user', id: user.id });
   }
@@ -219,6 +234,7 @@ export class UsersService extends AccessTokenResolver {
     const inUse = () => new ConflictException('token is the access token of another user; choose another or leave token out for a random one');
     const holder = await this.users.findOne({ select: { id: true, tokenHash: true }, where: { tokenHash } });
     if (holder && holder.id !== user.id && holder.tokenHash && this.crypto.hashesEqual(holder.tokenHash, tokenHash)) throw inUse();
+    const before = userAuditView(user);
     const previous = graceSeconds > 0 && user.tokenHash && user.tokenHash !== tokenHash ? user.tokenHash : null;
     user.previousTokenHash = previous;
     user.previousTokenExpiresAt = previous ? Math.floor(Date.now() / 1000) + graceSeconds : null;
@@ -226,10 +242,14 @@ export class UsersService extends AccessTokenResolver {
     user.tokenHint = userTokenHint(token);
     user.updatedAt = new Date();
     try {
-      await this.users.update(
-        { id: user.id },
-        { tokenHash: user.tokenHash, tokenHint: user.tokenHint, previousTokenHash: user.previousTokenHash, previousTokenExpiresAt: user.previousTokenExpiresAt, updatedAt: user.updatedAt },
-      );
+      await this.users.manager.transaction(async (manager) => {
+        await manager.update(
+          UserEntity,
+          { id: user.id },
+          { tokenHash: user.tokenHash, tokenHint: user.tokenHint, previousTokenHash: user.previousTokenHash, previousTokenExpiresAt: user.previousTokenExpiresAt, updatedAt: user.updatedAt },
+        );
+        await this.audit.record(manager, { action: 'user.reset_token', targetType: 'user', targetId: user.id, changes: diffViews(before, userAuditView(user)) });
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw inUse();
       throw error;
@@ -249,9 +269,18 @@ export class UsersService extends AccessTokenResolver {
     const user = await this.users.findOne({ where: { name: dto.name.trim(), isDelete: false } });
     const hash = user?.passwordHash ?? (this.dummyHash ??= await bcrypt.hash('tollgate-dummy-password', BCRYPT_COST));
     const match = await bcrypt.compare(dto.password, hash);
-    if (!user?.passwordHash || !match) throw new UnauthorizedException('invalid name or password');
-    if (user.status !== UserStatus.Enabled) throw new ForbiddenException('user is disabled');
-    return toSessionResponse(user, await this.sessions.issue(user.id, 'password', '', user.mustChangePassword));
+    const refused = !user?.passwordHash || !match ? new UnauthorizedException('invalid name or password') : user.status !== UserStatus.Enabled ? new ForbiddenException('user is disabled') : undefined;
+    if (refused || !user) {
+      const failure = { action: 'login.failure', targetType: 'user_name', targetId: dto.name.trim(), actor: { id: null, role: null } } as const;
+      await this.audit.record(this.users.manager, failure);
+      throw refused;
+    }
+    const session = await this.users.manager.transaction(async (manager) => {
+      const issued = await this.sessions.issue(user.id, 'password', '', user.mustChangePassword, manager);
+      await this.audit.record(manager, { action: 'login.success', targetType: 'user', targetId: user.id, actor: { id: user.id, role: user.role } });
+      return issued;
+    });
+    return toSessionResponse(user, session);
   }
 
   /**
@@ -333,9 +362,14 @@ export class UsersService extends AccessTokenResolver {
     return Object.assign(user, patch);
   }
 
-  /** Issues a session token for an SSO login by `appName`. */
+  /** Issues a session token for an SSO login by `appName`, and its `sso.login` audit record in the same transaction. */
   async startSsoSession(user: UserEntity, appName: string): Promise<SessionResponseDto> {
-    return toSessionResponse(user, await this.sessions.issue(user.id, 'sso', appName));
+    const session = await this.users.manager.transaction(async (manager) => {
+      const issued = await this.sessions.issue(user.id, 'sso', appName, false, manager);
+      await this.audit.record(manager, { action: 'sso.login', targetType: 'sso_app', targetId: appName, actor: { id: user.id, role: user.role } });
+      return issued;
+    });
+    return toSessionResponse(user, session);
   }
 
   /** A live user by id. @throws NotFoundException (404) for unknown or deleted ids. */
@@ -355,7 +389,7 @@ export class UsersService extends AccessTokenResolver {
     if (await this.users.exists({ where: { name } })) throw new ConflictException(`name "${name}" is already taken`);
   }
 
-  private async insertUser(name: string, role: Role, id?: number): Promise<UserResponseDto> {
+  private async insertUser(manager: EntityManager, name: string, role: Role, id?: number): Promise<{ user: UserEntity; answer: UserResponseDto }> {
     const token = this.crypto.randomUuid();
     const now = new Date();
     const user = this.users.create({
@@ -368,7 +402,7 @@ export class UsersService extends AccessTokenResolver {
       createdAt: now,
       updatedAt: now,
     });
-    await this.users.insert(user);
-    return toUserResponse(user, token);
+    await manager.insert(UserEntity, user);
+    return { user, answer: toUserResponse(user, token) };
   }
 }

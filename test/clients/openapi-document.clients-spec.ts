@@ -78,6 +78,7 @@ const OPERATION_IDS: Record<string, string> = {
   'get /1/usages/logs': 'listUsageLogs',
   'get /1/usages/export': 'exportUsages',
   'get /1/me/usages': 'getMyUsage',
+  'get /1/audit': 'listAuditRecords',
 };
 
 /** The only fields typed `number` (fractions): OpenAI's sampling parameters and embedding values. */
