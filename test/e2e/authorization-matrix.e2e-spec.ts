@@ -38,6 +38,7 @@ const EXPECTED: Record<string, Record<Column, number>> = Object.fromEntries(Obje
   getMe:                [401, 200, 200,  200,  200,       200, 401,    401,     401,    401],
   changePassword:       [401, 200, 200,  200,  200,       200, 401,    401,     401,    401],
   listUsers:            [401, 403, 403,  200,  200,       200, 401,    401,     401,    401],
+  listAuditRecords:     [401, 403, 403,  200,  200,       200, 401,    401,     401,    401], // admins read every record
   createUser:           [401, 403, 403,  200,  200,       200, 401,    401,     401,    401],
   updateUser:           [401, 403, 403,  200,  200,       200, 401,    401,     401,    401], // renames: self, or a common user
   deleteUser:           [401, 403, 403,  403,  200,       403, 401,    401,     401,    401], // nobody deletes themselves
@@ -156,6 +157,7 @@ const REQUESTS: Record<string, (cell: Cell) => Promise<CellRequest> | CellReques
   getMe: () => ({}),
   changePassword: passwordChange,
   listUsers: () => ({}),
+  listAuditRecords: () => ({ query: { limit: 10 } }),
   createUser: ({ fx }) => ({ body: { name: `matrix-${fx.unique()}` } }),
   updateUser: async ({ target, foreign, fx }) => {
     const user = foreign ? await fx.user() : target;
