@@ -30,10 +30,10 @@ export async function freePort(): Promise<number> {
 export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000, entry: 'source' | 'built' = 'source'): Promise<ChildServer> {
   const port = await freePort();
   const root = resolve(__dirname, '../..');
-  const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts']; // ts-node compiles with SWC (TS_NODE_SWC below)
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { ...process.env, TS_NODE_SWC: 'true', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -68,4 +68,51 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
       await exited;
     },
   };
+}
+
+/** What a child server printed, and how it ended. */
+export interface ChildRun {
+  /** Exit code, or null when it was stopped after `until` matched. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Milliseconds from spawn to exit (or to the match). */
+  ms: number;
+}
+
+/**
+ * Runs `src/main.ts` with `env` (PORT defaults to a free port; `NODE_ENV=development`, no
+ * DATABASE_URL unless given) until it exits, or until its output matches `until` (then SIGTERM).
+ * @throws when neither happens within `timeoutMs`
+ */
+export async function runChildServer(env: Record<string, string>, options: { until?: RegExp; timeoutMs?: number } = {}): Promise<ChildRun> {
+  const root = resolve(__dirname, '../..');
+  const base = { ...process.env };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'LOG_FORMAT', 'TOLLGATE_SECRET']) delete base[name];
+  const started = Date.now();
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: root,
+    env: { ...base, TS_NODE_SWC: 'true', NODE_ENV: 'development', PORT: String(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let matchedAt: number | undefined;
+  const check = () => {
+    if (options.until && matchedAt === undefined && options.until.test(stdout + stderr)) {
+      matchedAt = Date.now();
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout!.on('data', (chunk) => ((stdout += chunk), check()));
+  child.stderr!.on('data', (chunk) => ((stderr += chunk), check()));
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const code = await new Promise<number | null>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`the child server neither exited nor printed ${options.until} within ${timeoutMs} ms: ${(stdout + stderr).slice(-2000)}`));
+    }, timeoutMs);
+    child.once('exit', (exitCode) => (clearTimeout(timer), done(exitCode)));
+  });
+  return { code: matchedAt === undefined ? code : null, stdout, stderr, ms: (matchedAt ?? Date.now()) - started };
 }
