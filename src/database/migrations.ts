@@ -21,7 +21,6 @@ export function loadMigrations(directory: string = join(__dirname, 'migrations')
     .filter((file) => extname(file) === extension && !file.endsWith('.d.ts') && MIGRATION_FILE.test(file.slice(0, -extension.length)))
     .sort();
   return files.flatMap((file) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(join(directory, file)) as Record<string, unknown>;
     const classes = Object.values(exported).filter((value): value is MigrationClass => typeof value === 'function' && typeof value.prototype?.up === 'function');
     if (classes.length === 0) throw new Error(`${join(directory, file)} exports no migration class (one with up() and down())`);

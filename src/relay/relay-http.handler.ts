@@ -37,7 +37,7 @@ export function parseBodyLimit(value: string): number {
  * pipeline). It does what the framework would: a request id (`X-Request-Id`, echoed), the JSON
  * body within `BODY_LIMIT` (413 past it, 400 when malformed or nested past `MAX_BODY_DEPTH`,
  * with the same check as the Express body parsers), the client address under
- * `TRUST_PROXY` (Express's own rule, via proxy-addr), errors in OpenAI's shape, and one JSON log
+ * `TRUST_PROXY` (Express's own rule, via proxy-addr), errors in OpenAI's shape, and one log
  * line per request with the URL's query values redacted and no headers. Everything else, and
  * every route when `RELAY_FAST_PATH=false`, goes to Express as usual.
  */
