@@ -7,10 +7,11 @@ const lines = (run: ChildRun) => (run.stdout + run.stderr).split('\n').filter((l
 const jsonLines = (run: ChildRun) => run.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string; database?: string });
 
 /**
- * What an operator sees when `node dist/main` (here `src/main.ts`) is started with a bad setting: the
- * real entry point in a child process, its output and exit code. The runs start together in
- * beforeAll (each is a cold start of the whole app) and each test reads its own. The pretty format
- * (a terminal in development) is covered by log-destination.spec.ts.
+ * What an operator sees when the server is started with a bad setting: the real entry point in a
+ * child process (`dist/main.js` when the build is fresh, `src/main.ts` otherwise: see ServerEntry),
+ * its output and exit code. The runs start together in beforeAll (each a cold start of the whole
+ * app) and each test reads its own. The pretty format (a terminal in development) is covered by
+ * log-destination.spec.ts.
  */
 describe('Operators: starting the server', () => {
   const secret = 'operator-test-secret-0123456789abcdef0123';
