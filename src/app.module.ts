@@ -4,20 +4,21 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
-import { LoggerModule } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { InvalidationBus } from './common/cache/invalidation-bus';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { bodyParsers } from './common/http/body-parsers';
+import { chooseLogFormat } from './common/logging/log-destination';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { requestContextOptions } from './common/request-context/request-context';
 import { buildThrottlerOptions } from './common/throttle/throttler-options';
 import { EnvironmentVariables, validateEnv } from './config/env.validation';
 import { buildLoggerOptions } from './config/logger.options';
 import { buildDataSourceOptions } from './database/data-source-options';
+import { ConnectLog, connectDataSource } from './database/database-connection';
 import { SqliteTransactionLock } from './database/sqlite-transaction-lock';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
@@ -45,6 +46,7 @@ export class AppModule implements NestModule {
   }
 
   static forRoot(): DynamicModule {
+    let connectLog: ConnectLog | undefined; // the app's logger, handed from the options factory to the data source factory
     return {
       module: AppModule,
       imports: [
@@ -52,14 +54,21 @@ export class AppModule implements NestModule {
         LoggerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<EnvironmentVariables, true>) =>
-            buildLoggerOptions(config.get('LOG_LEVEL', { infer: true })),
+            buildLoggerOptions(
+              config.get('LOG_LEVEL', { infer: true }),
+              chooseLogFormat({ LOG_FORMAT: config.get('LOG_FORMAT', { infer: true }), NODE_ENV: config.get('NODE_ENV', { infer: true }) }),
+            ),
         }),
         TypeOrmModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<EnvironmentVariables, true>) =>
-            buildDataSourceOptions(config.get('DATABASE_URL', { infer: true })),
+          inject: [ConfigService, PinoLogger],
+          useFactory: (config: ConfigService<EnvironmentVariables, true>, logger: PinoLogger) => {
+            logger.setContext('Database');
+            connectLog = logger;
+            // Retries and their log lines are connectDataSource's (at once, naming the database); Nest's own retry stays off.
+            return { ...buildDataSourceOptions(config.get('DATABASE_URL', { infer: true })), toRetry: () => false };
+          },
           dataSourceFactory: async (options) => {
-            const dataSource = await new DataSource(options!).initialize();
+            const dataSource = await connectDataSource(options!, connectLog!);
             new SqliteTransactionLock().install(dataSource); // no-op on MySQL
             return dataSource;
           },

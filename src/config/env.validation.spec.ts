@@ -15,7 +15,7 @@ describe('validateEnv', () => {
   });
 
   it('names the bad variable in one line', () => {
-    expect(() => validateEnv({ PORT: 'abc' })).toThrow(/^Invalid environment: PORT /);
+    expect(() => validateEnv({ PORT: 'abc' })).toThrow(/^Invalid environment: PORT must be an integer number \(got "abc"\)$/);
     expect(() => validateEnv({ PORT: '70000' })).toThrow(/PORT must not be greater than 65535/);
     expect(() => validateEnv({ DATABASE_URL: 'postgres://x' })).toThrow(/DATABASE_URL must be sqlite::memory:/);
     expect(() => validateEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);

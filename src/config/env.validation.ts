@@ -15,6 +15,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { toInt } from '../common/http/int-transform';
+import type { LogFormat } from '../common/logging/log-destination';
 import { isPriceString } from '../prices/cost';
 import { isRollupTz } from '../usages/usage-range';
 
@@ -56,6 +57,11 @@ export class EnvironmentVariables {
   /** pino level. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** `json` or `pretty` (pino-pretty). Unset: pretty when stdout is a terminal and NODE_ENV=development, else JSON. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: LogFormat;
 
   /** Express `trust proxy`: `false` (default), `true`, a hop count, or a comma list of addresses/CIDRs. */
   @IsString()
@@ -171,9 +177,12 @@ export class EnvironmentVariables {
   RELAY_TOKEN_CACHE_TTL_MS = 60_000;
 }
 
+/** Constraints that say what kind of value a variable takes: reported before range checks (`PORT=abc` is not an integer, whatever its bounds). */
+const TYPE_CONSTRAINTS = ['isDefined', 'isInt', 'isBoolean', 'isString', 'isIn', 'matches'];
+
 /**
  * `@nestjs/config` validate hook: coerces and checks `raw`, returns the typed config.
- * @throws Error with one line per bad variable: `Invalid environment: PORT must not be greater than 65535`.
+ * @throws Error, one line naming each bad variable and what is wrong with it (its kind before its range): `Invalid environment: PORT must be an integer number (got "abc")`.
  */
 export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
@@ -182,7 +191,8 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
   if (errors.length > 0) {
     const lines = errors.map((e) => {
       const constraints = e.constraints ?? {};
-      const text = constraints.isDefined ?? Object.values(constraints)[0] ?? 'is invalid';
+      const kind = TYPE_CONSTRAINTS.find((name) => name in constraints);
+      const text = (kind ? constraints[kind] : Object.values(constraints)[0]) ?? 'is invalid';
       const shown = e.property === 'TOLLGATE_SECRET' ? '' : ` (got ${JSON.stringify(e.value)})`;
       return `${e.property} ${text.replace(new RegExp(`^${e.property} `), '')}${shown}`;
     });

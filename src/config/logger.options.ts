@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { stdoutLines } from '../common/logging/stdout-lines';
+import { logDestination, type LogFormat } from '../common/logging/log-destination';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -19,12 +19,13 @@ export function redactUrl(url: string | undefined): string | undefined {
 }
 
 /**
- * nestjs-pino options: JSON lines, one per request, with a request id (the caller's
+ * nestjs-pino options: one line per request (JSON, or pino-pretty's for `format: 'pretty'`, see
+ * log-destination.ts), with a request id (the caller's
  * `X-Request-Id` when well-formed, else a UUID; echoed as a response header). Request
  * headers are not logged at all and query values are redacted, so no token, key or JWT
  * reaches a log line.
  */
-export function buildLoggerOptions(level: string): Params {
+export function buildLoggerOptions(level: string, format: LogFormat = 'json'): Params {
   return {
     pinoHttp: [
       {
@@ -53,7 +54,7 @@ export function buildLoggerOptions(level: string): Params {
           censor: '[REDACTED]',
         },
       },
-      stdoutLines, // through process.stdout rather than pino's own fd writer, so a test can capture every line
+      logDestination(format), // through process.stdout rather than pino's own fd writer, so a test can capture every line
     ],
   };
 }

@@ -9,7 +9,7 @@ import { describeError } from '../common/http/all-exceptions.filter';
 import { assertBodyDepth } from '../common/http/body-depth';
 import { JsonBodyParser } from '../common/http/json-body';
 import { EnvironmentVariables } from '../config/env.validation';
-import { stdoutLines } from '../common/logging/stdout-lines';
+import { chooseLogFormat, logDestination } from '../common/logging/log-destination';
 import { redactUrl } from '../config/logger.options';
 import { RelayRequest, RelayService, sendRelayError } from './relay.service';
 import type { RelayOperation } from './upstream.client';
@@ -37,7 +37,7 @@ export function parseBodyLimit(value: string): number {
  * pipeline). It does what the framework would: a request id (`X-Request-Id`, echoed), the JSON
  * body within `BODY_LIMIT` (413 past it, 400 when malformed or nested past `MAX_BODY_DEPTH`,
  * with the same check as the Express body parsers), the client address under
- * `TRUST_PROXY` (Express's own rule, via proxy-addr), errors in OpenAI's shape, and one JSON log
+ * `TRUST_PROXY` (Express's own rule, via proxy-addr), errors in OpenAI's shape, and one log
  * line per request with the URL's query values redacted and no headers. Everything else, and
  * every route when `RELAY_FAST_PATH=false`, goes to Express as usual.
  */
@@ -53,7 +53,8 @@ export class RelayHttpHandler implements OnApplicationShutdown {
     private readonly relay: RelayService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
-    this.log = pino({ level: config.get('LOG_LEVEL', { infer: true }) }, stdoutLines);
+    const format = chooseLogFormat({ LOG_FORMAT: config.get('LOG_FORMAT', { infer: true }), NODE_ENV: config.get('NODE_ENV', { infer: true }) });
+    this.log = pino({ level: config.get('LOG_LEVEL', { infer: true }) }, logDestination(format));
     this.limit = parseBodyLimit(config.get('BODY_LIMIT', { infer: true }));
     this.enabled = config.get('RELAY_FAST_PATH', { infer: true });
   }

@@ -1,6 +1,31 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** Newest modification time (ms) of the files under `dir`. */
+function newestMtime(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+    const path = join(dir, entry.name);
+    return Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }, 0);
+}
+
+/**
+ * How to start the server: `built` runs `dist/main.js` (what `npm run build` made), `source` runs
+ * `src/main.ts` through ts-node with SWC; `auto` takes the build when it is newer than every file of
+ * `src/` (as in CI, which builds before `npm test`; a cold start of the build takes less than half
+ * the time), the sources otherwise.
+ */
+export type ServerEntry = 'source' | 'built' | 'auto';
+
+function entryArgs(entry: ServerEntry): string[] {
+  const main = join(ROOT, 'dist/main.js');
+  const built = entry === 'built' || (entry === 'auto' && existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(ROOT, 'src')));
+  return built ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+}
 
 /** A Tollgate server in a child process (the real `src/main.ts` through ts-node, or the built `dist/main.js`). */
 export interface ChildServer {
@@ -24,18 +49,15 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `src/main.ts` (or, with `entry: 'built'`, what `npm run build` made: `dist/main.js`, whose
- * OpenAPI document has the Swagger CLI plugin's metadata) with `env` on a free port and resolves
- * once `GET /readyz` answers 200.
+ * Starts the server (see {@link ServerEntry}; `built` where the OpenAPI document must carry the
+ * Swagger CLI plugin's metadata) with `env` on a free port and resolves once `GET /readyz` answers 200.
  * @throws when it has not started within `timeoutMs` (its output is in the message)
  */
-export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000, entry: 'source' | 'built' = 'source'): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000, entry: ServerEntry = 'auto'): Promise<ChildServer> {
   const port = await freePort();
-  const root = resolve(__dirname, '../..');
-  const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+  const child = spawn(process.execPath, entryArgs(entry), {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_SWC: 'true', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -71,4 +93,50 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
     },
     output: () => ({ text: output, exitCode: child.exitCode }),
   };
+}
+
+/** What a child server printed, and how it ended. */
+export interface ChildRun {
+  /** Exit code, or null when it was stopped after `until` matched. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Milliseconds from spawn to exit (or to the match). */
+  ms: number;
+}
+
+/**
+ * Runs the server (see {@link ServerEntry}) with `env` (PORT defaults to a free port; `NODE_ENV=development`, no
+ * DATABASE_URL unless given) until it exits, or until its output matches `until` (then SIGTERM).
+ * @throws when neither happens within `timeoutMs`
+ */
+export async function runChildServer(env: Record<string, string>, options: { until?: RegExp; timeoutMs?: number; entry?: ServerEntry } = {}): Promise<ChildRun> {
+  const base = { ...process.env };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'LOG_FORMAT', 'TOLLGATE_SECRET']) delete base[name];
+  const started = Date.now();
+  const child = spawn(process.execPath, entryArgs(options.entry ?? 'auto'), {
+    cwd: ROOT,
+    env: { ...base, TS_NODE_SWC: 'true', NODE_ENV: 'development', PORT: String(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let matchedAt: number | undefined;
+  const check = () => {
+    if (options.until && matchedAt === undefined && options.until.test(stdout + stderr)) {
+      matchedAt = Date.now();
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout!.on('data', (chunk) => ((stdout += chunk), check()));
+  child.stderr!.on('data', (chunk) => ((stderr += chunk), check()));
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const code = await new Promise<number | null>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`the child server neither exited nor printed ${options.until} within ${timeoutMs} ms: ${(stdout + stderr).slice(-2000)}`));
+    }, timeoutMs);
+    child.once('exit', (exitCode) => (clearTimeout(timer), done(exitCode)));
+  });
+  return { code: matchedAt === undefined ? code : null, stdout, stderr, ms: (matchedAt ?? Date.now()) - started };
 }

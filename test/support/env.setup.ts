@@ -4,3 +4,4 @@ process.env.TOLLGATE_SECRET = process.env.TEST_TOLLGATE_SECRET ?? 'test-master-s
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 delete process.env.DATABASE_URL;
 delete process.env.REDIS_URL;
+delete process.env.LOG_FORMAT; // tests read JSON lines, whatever the developer's shell sets

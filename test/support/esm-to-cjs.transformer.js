@@ -1,10 +1,11 @@
 /**
  * Jest transformer for the ESM-only packages in node_modules (NestJS 12 and friends):
- * rewrites `import.meta.*` to its CommonJS equivalent and transpiles import/export to
- * require/exports with TypeScript, so Jest's CommonJS loader can run them on Node 20.
+ * rewrites `import.meta.*` to its CommonJS equivalent and transforms import/export to
+ * require/exports with SWC, so Jest's CommonJS loader can run them.
  */
 const { createHash } = require('node:crypto');
-const ts = require('typescript');
+const { readFileSync } = require('node:fs');
+const swc = require('@swc/core');
 
 const META = [
   [/import\.meta\.url/g, 'require("node:url").pathToFileURL(__filename).href'],
@@ -15,23 +16,21 @@ const META = [
   [/^(const|let|var) require = /gm, '$1 __esmCreatedRequire = '],
 ];
 
+const OPTIONS = {
+  jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+  module: { type: 'commonjs', importInterop: 'swc' },
+  sourceMaps: false,
+  swcrc: false,
+  configFile: false,
+};
+
 module.exports = {
   process(source, filename) {
     let code = source;
     for (const [pattern, replacement] of META) code = code.replace(pattern, replacement);
-    const out = ts.transpileModule(code, {
-      fileName: filename,
-      compilerOptions: {
-        allowJs: true,
-        module: ts.ModuleKind.CommonJS,
-        target: ts.ScriptTarget.ES2022,
-        esModuleInterop: true,
-        inlineSourceMap: false,
-      },
-    });
-    return { code: out.outputText };
+    return { code: swc.transformSync(code, { ...OPTIONS, filename }).code };
   },
   getCacheKey(source, filename) {
-    return createHash('sha256').update(require('node:fs').readFileSync(__filename)).update(ts.version).update(filename).update(source).digest('hex');
+    return createHash('sha256').update(readFileSync(__filename)).update(swc.version).update(filename).update(source).digest('hex');
   },
 };

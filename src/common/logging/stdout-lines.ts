@@ -1,5 +1,5 @@
 /**
- * Where every JSON log line goes: process.stdout (looked up at each write, so a test can capture
+ * Where every log line goes: process.stdout (looked up at each write, so a test can capture
  * it), with the lines of one event-loop turn joined into one write. Under load that is one
  * syscall for many request lines instead of one each; a line waits at most until the current
  * turn ends, and whatever is pending is written synchronously when the process exits.
