@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import type { EnvironmentVariables } from '../config/env.validation';
 import { deleteInBatches } from '../database/batched-delete';
-import { toSqlUtc } from '../usages/usage-range';
+import { toSqlUtc } from '../database/sql-utc';
 
 /** Records deleted per statement. */
 export const AUDIT_PURGE_BATCH_SIZE = 5000;

@@ -4,7 +4,7 @@ import { ClsService } from 'nestjs-cls';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { currentRequestContext, RequestContext } from '../common/request-context/request-context';
-import { toSqlUtc } from '../usages/usage-range';
+import { toSqlUtc } from '../database/sql-utc';
 import type { AuditAction, AuditTargetType } from './audit-actions';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor';
 import { AuditQueryDto } from './dto/audit-query.dto';

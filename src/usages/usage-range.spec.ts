@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { periodStarts } from './usage-days';
-import { HourSpan, localDaysPlan, localRangePlan, parseDayRange, parseRollupTz, parseTzOffset, rangePeriods, toSqlUtc } from './usage-range';
+import { HourSpan, localDaysPlan, localRangePlan, parseDayRange, parseRollupTz, parseTzOffset, rangePeriods } from './usage-range';
+import { toSqlUtc } from '../database/sql-utc';
 
 function message(fn: () => unknown): string {
   try {

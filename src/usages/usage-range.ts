@@ -65,14 +65,6 @@ export function parseDayRange(from: string | undefined, to: string | undefined, 
   };
 }
 
-/**
- * A date as the `created_at` column compares it on both dialects: `YYYY-MM-DD HH:mm:ss.SSS` UTC
- * (what TypeORM writes on SQLite; a valid DATETIME(3) literal on MySQL with `timezone: 'Z'`).
- */
-export function toSqlUtc(date: Date): string {
-  return date.toISOString().slice(0, 23).replace('T', ' ');
-}
-
 function monthFitsAfter(monthStart: number, end: number): boolean {
   const d = new Date(monthStart);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) <= end;

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EnvironmentVariables } from '../config/env.validation';
 import { deleteInBatches } from '../database/batched-delete';
-import { toSqlUtc } from './usage-range';
+import { toSqlUtc } from '../database/sql-utc';
 
 /** Rows deleted per statement, so a purge never holds long locks. */
 export const PURGE_BATCH_SIZE = 5000;

@@ -8,7 +8,8 @@ import { DailyUsageDto, toUsageLog, UsageLogPageDto, UserUsageDto } from './dto/
 import { UsageDailyQueryDto, UsageExportQueryDto, UsageLogsQueryDto, UsageRangeQueryDto, UsageSummaryQueryDto } from './dto/usage-query.dto';
 import { UsageRecordEntity } from './entities/usage-record.entity';
 import { costToUnits, formatCost } from './usage-cost';
-import { DayRange, HourSpan, localDaysPlan, localRangePlan, parseDayRange, parseRollupTz, parseTzOffset, toSqlUtc } from './usage-range';
+import { DayRange, HourSpan, localDaysPlan, localRangePlan, parseDayRange, parseRollupTz, parseTzOffset } from './usage-range';
+import { toSqlUtc } from '../database/sql-utc';
 
 /** Rows fetched per query while streaming an export. */
 export const EXPORT_BATCH_SIZE = 1000;
