@@ -1,6 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DataSource, LessThanOrEqual, Repository } from 'typeorm';
+import { deleteInBatches } from '../database/batched-delete';
 import { isUniqueViolation } from '../database/unique-violation';
 import { SsoReplayClaimEntity } from './entities/sso-replay-claim.entity';
 
@@ -104,24 +105,9 @@ export class DatabaseReplayGuard extends JtiReplayGuard implements OnApplication
     }
   }
 
-  private async purgeBefore(now: number): Promise<number> {
-    const sql =
-      this.dataSource.driver.options.type === 'mysql'
-        ? `DELETE FROM sso_replay_claims WHERE expires_at <= ? ORDER BY expires_at LIMIT ${REPLAY_PURGE_BATCH_SIZE}`
-        : `DELETE FROM sso_replay_claims WHERE id IN (SELECT id FROM sso_replay_claims WHERE expires_at <= ? ORDER BY expires_at LIMIT ${REPLAY_PURGE_BATCH_SIZE})`;
-    let total = 0;
-    for (;;) {
-      const runner = this.dataSource.createQueryRunner();
-      let affected: number;
-      try {
-        affected = (await runner.query(sql, [now], true)).affected ?? 0;
-      } finally {
-        await runner.release();
-      }
-      total += affected;
-      if (affected < REPLAY_PURGE_BATCH_SIZE) return total;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  /** Integer unix ms: `expires_at <= now` is `expires_at < now + 1`. */
+  private purgeBefore(now: number): Promise<number> {
+    return deleteInBatches(this.dataSource, 'sso_replay_claims', 'expires_at', Math.floor(now) + 1, REPLAY_PURGE_BATCH_SIZE);
   }
 }
 
