@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import type { EnvironmentVariables } from '../config/env.validation';
+import { PeriodicTask } from '../common/scheduling/periodic-task';
 import { deleteInBatches } from '../database/batched-delete';
 import { toSqlUtc } from '../database/sql-utc';
 
@@ -24,8 +25,7 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('AuditRetention');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly purge = new PeriodicTask<number>('audit retention purge', this.logger);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -40,15 +40,11 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
 
   onApplicationBootstrap(): void {
     if (this.retentionDays <= 0) return;
-    this.timer = setInterval(() => {
-      this.purgeExpired().catch((error: Error) => this.logger.error(`audit retention purge failed: ${error.message}`));
-    }, AUDIT_PURGE_INTERVAL_MS);
-    this.timer.unref();
+    this.purge.start(AUDIT_PURGE_INTERVAL_MS, () => this.purgeBefore());
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.purge.stop();
   }
 
   /**
@@ -58,15 +54,13 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
    */
   purgeExpired(): Promise<number> {
     if (this.retentionDays <= 0) return Promise.resolve(0);
+    return this.purge.runOnce(() => this.purgeBefore());
+  }
+
+  private async purgeBefore(): Promise<number> {
     const cutoff = new Date(this.clock.now() - this.retentionDays * DAY_MS);
-    this.running ??= deleteInBatches(this.dataSource, 'audit_records', 'created_at', toSqlUtc(cutoff), AUDIT_PURGE_BATCH_SIZE)
-      .then((total) => {
-        if (total > 0) this.logger.log(`purged ${total} audit records older than ${cutoff.toISOString()}`);
-        return total;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    const total = await deleteInBatches(this.dataSource, 'audit_records', 'created_at', toSqlUtc(cutoff), AUDIT_PURGE_BATCH_SIZE);
+    if (total > 0) this.logger.log(`purged ${total} audit records older than ${cutoff.toISOString()}`);
+    return total;
   }
 }

@@ -1,6 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DataSource, LessThanOrEqual, Repository } from 'typeorm';
+import { PeriodicTask } from '../common/scheduling/periodic-task';
 import { deleteInBatches } from '../database/batched-delete';
 import { isUniqueViolation } from '../database/unique-violation';
 import { SsoReplayClaimEntity } from './entities/sso-replay-claim.entity';
@@ -56,8 +57,7 @@ export class RedisReplayGuard extends JtiReplayGuard {
 export class DatabaseReplayGuard extends JtiReplayGuard implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('JtiReplayGuard');
   private readonly claims: Repository<SsoReplayClaimEntity>;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly purge = new PeriodicTask<number>('replay claim purge', this.logger);
 
   constructor(private readonly dataSource: DataSource) {
     super();
@@ -73,15 +73,11 @@ export class DatabaseReplayGuard extends JtiReplayGuard implements OnApplication
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.purgeExpired().catch((error: Error) => this.logger.error(`replay claim purge failed: ${error.message}`));
-    }, REPLAY_PURGE_INTERVAL_MS);
-    this.timer.unref();
+    this.purge.start(REPLAY_PURGE_INTERVAL_MS, () => this.purgeBefore(Date.now()));
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.purge.stop();
   }
 
   /**
@@ -89,10 +85,7 @@ export class DatabaseReplayGuard extends JtiReplayGuard implements OnApplication
    * running is joined rather than doubled. @returns the number of rows deleted.
    */
   purgeExpired(now = Date.now()): Promise<number> {
-    this.running ??= this.purgeBefore(now).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.purge.runOnce(() => this.purgeBefore(now));
   }
 
   private async insert(row: Pick<SsoReplayClaimEntity, 'claimKey' | 'expiresAt'>): Promise<boolean> {

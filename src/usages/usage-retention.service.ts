@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EnvironmentVariables } from '../config/env.validation';
+import { PeriodicTask } from '../common/scheduling/periodic-task';
 import { deleteInBatches } from '../database/batched-delete';
 import { toSqlUtc } from '../database/sql-utc';
 
@@ -23,8 +24,7 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class UsageRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(UsageRetentionService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly purge = new PeriodicTask<number>('usage retention purge', this.logger);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -38,15 +38,11 @@ export class UsageRetentionService implements OnApplicationBootstrap, OnModuleDe
 
   onApplicationBootstrap(): void {
     if (this.retentionDays <= 0) return;
-    this.timer = setInterval(() => {
-      this.purgeExpired().catch((err: Error) => this.logger.error(`usage retention purge failed: ${err.message}`));
-    }, PURGE_INTERVAL_MS);
-    this.timer.unref();
+    this.purge.start(PURGE_INTERVAL_MS, () => this.purgeBefore(this.cutoff(new Date())));
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.purge.stop();
   }
 
   /**
@@ -56,10 +52,11 @@ export class UsageRetentionService implements OnApplicationBootstrap, OnModuleDe
    */
   purgeExpired(now = new Date()): Promise<number> {
     if (this.retentionDays <= 0) return Promise.resolve(0);
-    this.running ??= this.purgeBefore(new Date(now.getTime() - this.retentionDays * DAY_MS)).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.purge.runOnce(() => this.purgeBefore(this.cutoff(now)));
+  }
+
+  private cutoff(now: Date): Date {
+    return new Date(now.getTime() - this.retentionDays * DAY_MS);
   }
 
   private async purgeBefore(cutoff: Date): Promise<number> {
